@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* base64.h - streaming base64 decoding with Zeek's error semantics
+ * (Base64Converter): invalid characters skipped, the first problem raises
+ * weird base64_illegal_encoding, an incomplete final group is zero-padded.
+ * Owns only the pending 4-character group. */
+#ifndef MAILTAP_BASE64_H
+#define MAILTAP_BASE64_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct an_ctx;
+
+struct b64_dec {
+	uint8_t group[4];
+	int next;     /* characters in group */
+	int padding;  /* '=' seen: 1 or 2 */
+	int errored;  /* number of problems seen */
+	struct an_ctx *ctx; /* for weirds; NULL = silent */
+};
+
+/* Output space needed for LEN input bytes (plus a pending group). */
+#define B64_OUT_MAX(len) (((len) / 4 + 2) * 3)
+
+void b64_init(struct b64_dec *d, struct an_ctx *ctx);
+/* Decode LEN bytes; writes at most B64_OUT_MAX(len) bytes to OUT and
+ * returns how many were written. */
+size_t b64_decode(struct b64_dec *d, const uint8_t *in, size_t len,
+		  uint8_t *out);
+/* End of input: flush an incomplete group (zero-padded, with a weird).
+ * OUT needs 3 bytes. Returns bytes written. */
+size_t b64_done(struct b64_dec *d, uint8_t *out);
+
+/* One-shot decode as Zeek's decode_base64(): returns the decoded length,
+ * or -1 if the input had any problem (weird raised through ctx). OUT must
+ * hold B64_OUT_MAX(len) bytes. */
+long b64_decode_strict(struct an_ctx *ctx, const uint8_t *in, size_t len,
+		       uint8_t *out);
+
+#endif

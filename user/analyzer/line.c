@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* line.c - ContentLine line splitting, as spec §1.2 describes.
+ * Owns one direction's partial line; never looks at what a line means. */
+#include "analyzer/line.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/analyzer.h"
+
+void line_init(struct line_splitter *ls, struct an_ctx *ctx,
+	       struct line_weirds *weirds, bool nul_sensitive,
+	       uint32_t max_line, line_cb on_line, plain_cb on_plain,
+	       void *arg)
+{
+	memset(ls, 0, sizeof(*ls));
+	ls->ctx = ctx;
+	ls->weirds = weirds;
+	ls->flag_nuls = nul_sensitive;
+	ls->max_line = max_line ? max_line : LINE_DEFAULT_MAX;
+	ls->on_line = on_line;
+	ls->on_plain = on_plain;
+	ls->arg = arg;
+}
+
+void line_free(struct line_splitter *ls)
+{
+	free(ls->buf);
+	ls->buf = NULL;
+	ls->len = ls->cap = 0;
+}
+
+void line_reset(struct line_splitter *ls)
+{
+	ls->len = 0;
+	ls->last_char = 0;
+}
+
+void line_set_plain(struct line_splitter *ls, uint64_t n)
+{
+	ls->plain_remaining = n;
+}
+
+static void weird_once(struct line_splitter *ls, bool *flag, const char *name)
+{
+	if (*flag)
+		return;
+	*flag = true;
+	if (ls->ctx)
+		an_weird_str(ls->ctx, name, NULL, "CONTENTLINE");
+}
+
+static void emit(struct line_splitter *ls)
+{
+	size_t n = ls->len;
+
+	ls->len = 0;
+	ls->on_line(ls->arg, ls->buf ? ls->buf : (const uint8_t *)"", n);
+}
+
+/* Append one byte; a line reaching the cap is delivered as it is. */
+static void push(struct line_splitter *ls, uint8_t c)
+{
+	if (ls->len == ls->cap) {
+		if (ls->cap >= ls->max_line) {
+			weird_once(ls, &ls->weirds->size_exceeded,
+				   "contentline_size_exceeded");
+			emit(ls);
+		} else {
+			size_t ncap = ls->cap ? ls->cap * 2 : 128;
+			uint8_t *nb;
+
+			if (ncap > ls->max_line)
+				ncap = ls->max_line;
+			nb = realloc(ls->buf, ncap);
+			if (!nb) {
+				/* Out of memory: deliver what we have. */
+				ls->bytes_skipped++;
+				emit(ls);
+				return;
+			}
+			ls->buf = nb;
+			ls->cap = ncap;
+		}
+	}
+	ls->buf[ls->len++] = c;
+}
+
+void line_deliver(struct line_splitter *ls, const uint8_t *data, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		if (ls->last_char == '\r' && data[i] == '\n' && ls->len == 0) {
+			/* A CR ended the line at the end of an earlier
+			 * delivery: CRLF is one terminator. Checked before
+			 * plain delivery, as Zeek does. */
+			i++;
+			ls->last_char = '\n';
+			continue;
+		}
+		if (ls->plain_remaining) {
+			size_t n = len - i;
+
+			if (n > ls->plain_remaining)
+				n = ls->plain_remaining;
+			ls->plain_remaining -= n;
+			ls->last_char = 0;
+			if (ls->on_plain)
+				ls->on_plain(ls->arg, data + i, n);
+			i += n;
+			continue;
+		}
+
+		uint8_t c = data[i++];
+
+		switch (c) {
+		case '\r':
+			if (i < len && data[i] == '\n') {
+				i++;
+				ls->last_char = '\n';
+			} else {
+				ls->last_char = '\r';
+			}
+			emit(ls);
+			continue;
+		case '\n':
+			ls->last_char = '\n';
+			emit(ls);
+			continue;
+		case '\0':
+			if (ls->flag_nuls) {
+				ls->flag_nuls = false;
+				weird_once(ls, &ls->weirds->nul_in_line,
+					   "NUL_in_line");
+				break;
+			}
+			push(ls, c);
+			break;
+		default:
+			push(ls, c);
+			break;
+		}
+		if (ls->last_char == '\r')
+			weird_once(ls, &ls->weirds->single_cr,
+				   "line_terminated_with_single_CR");
+		ls->last_char = c;
+	}
+}
+
+void line_eof(struct line_splitter *ls)
+{
+	if (ls->len)
+		emit(ls);
+}
