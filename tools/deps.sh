@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
 	# build
 	make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
-	libpcap-dev libssl-dev libcap-dev pkg-config
+	libpcap-dev libssl-dev libcap-dev libjson-c-dev pkg-config
 	# tests
 	libcmocka-dev libclang-rt-14-dev tshark tcpdump iproute2 python3
 	valgrind jq
