@@ -32,7 +32,7 @@ OPT        ?= -O2 -g
 WARN       := -Wall -Wextra -Werror
 CPPFLAGS   += -D_GNU_SOURCE -Iuser -Iinclude -I$(BUILD)
 CFLAGS     += $(OPT) $(WARN) -std=gnu11 -fno-strict-aliasing -MMD -MP
-LDLIBS     += -lpcap -lz -lcrypto -lbpf -lelf -ljson-c -lm
+LDLIBS     += -lpcap -lz -lcrypto -lbpf -lelf -ljson-c -lcap -lm
 SAN        := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 DAEMON_MAIN := user/daemon/main.c
