@@ -10,7 +10,7 @@ pkgs=(
 	libpcap-dev libssl-dev libcap-dev libjson-c-dev pkg-config
 	# tests
 	libcmocka-dev libclang-rt-14-dev tshark tcpdump iproute2 python3
-	valgrind jq
+	valgrind jq bc time
 	# live tests: real mail software
 	postfix dovecot-pop3d swaks curl openssl
 )

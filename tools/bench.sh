@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# bench.sh BUILD - mailtap's benchmarks, every compared figure measured in
+# the same run. One line per figure; the last line summarises the ratios.
+#   BENCH_MB=200       size of the generated capture
+#   BENCH_LIVE=1       also run the live benchmarks (root, network namespaces)
+#   BENCH_KEEP=1       keep the work directory
+set -euo pipefail
+build=${1:-build-release}
+top=$(cd "$(dirname "$0")/.." && pwd)
+mb=${BENCH_MB:-200}
+work=$(mktemp -d /tmp/mailtap-bench.XXXXXX)
+[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
+
+fig() { printf '%-58s %s\n' "$1" "$2"; }
+secs() { # run a command, print its elapsed seconds (best of $reps)
+	local best=999999 t0 t1 s
+	for _ in $(seq "${reps:-1}"); do
+		t0=$(date +%s.%N)
+		"$@" >/dev/null 2>&1
+		t1=$(date +%s.%N)
+		s=$(echo "$t1 - $t0" | bc -l)
+		best=$(echo "if ($s < $best) $s else $best" | bc -l)
+	done
+	echo "$best"
+}
+div() { echo "scale=3; $1 / $2" | bc -l; }
+maxrss_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+
+cc -O3 -Wall -Wextra -Werror -o "$work/memchr_scan" "$top/tools/bench/memchr_scan.c"
+
+echo "# mailtap benchmarks, $(date -u +%FT%TZ), $(nproc) cores, $(uname -r)"
+cap=$work/bench.pcap
+sessions=$(python3 "$top/tools/gen_mailcap.py" -o "$cap" --size "$mb" --smtp 40 --pop3 20 --attach 40000 2>&1 |
+	sed -n 's/.*: \([0-9]*\) sessions.*/\1/p')
+capmb=$(echo "scale=1; $(stat -c %s "$cap") / 1000000" | bc -l)
+fig "capture (tools/gen_mailcap.py)" "$capmb MB, $sessions sessions"
+cat "$cap" >/dev/null # page cache
+
+# 1. offline throughput -------------------------------------------------------
+reps=3
+t_plain=$(secs "$build/mailtapd" -r "$cap" -L "$work/l1" --file-hashes none)
+t_hash=$(secs "$build/mailtapd" -r "$cap" -L "$work/l2")
+reps=1
+t_tshark=$(secs tshark -r "$cap" -T fields -e smtp.req.command -e smtp.req.parameter \
+	-e smtp.response.code -e pop.request.command -e pop.request.parameter \
+	-e imf.from -e imf.to -e imf.subject)
+memchr=$("$work/memchr_scan" "$cap" | awk '{print $1}')
+mt=$(div "$capmb" "$t_plain")
+mth=$(div "$capmb" "$t_hash")
+ts=$(div "$capmb" "$t_tshark")
+fig "mailtapd -r, logs, no file hashes" "$mt MB/s, $(div "$sessions" "$t_plain") sessions/s"
+fig "mailtapd -r, logs, md5+sha1+sha256 of every file" "$mth MB/s, $(div "$sessions" "$t_hash") sessions/s"
+fig "tshark -T fields smtp/pop/imf" "$ts MB/s"
+fig "memchr scan of the same bytes (floor, one core)" "$memchr MB/s"
+r_tshark=$(div "$mt" "$ts")
+r_memchr=$(echo "scale=1; 100 * $mt / $memchr" | bc -l)
+fig "ratio mailtap/tshark" "${r_tshark}x"
+fig "ratio mailtap/memchr" "${r_memchr}%"
+
+# callgrind: instructions per payload byte in the analyzer stage -------------
+small=$work/small.pcap
+python3 "$top/tools/gen_mailcap.py" -o "$small" --smtp 20 --pop3 10 --attach 20000 2>/dev/null
+if command -v valgrind >/dev/null; then
+	valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
+		"$build/mailtapd" -r "$small" -L "$work/l3" --file-hashes none >/dev/null 2>&1
+	total=$(callgrind_annotate --inclusive=yes "$work/cg.out" 2>/dev/null |
+		awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1}')
+	an=$(callgrind_annotate --inclusive=yes "$work/cg.out" 2>/dev/null |
+		awk '/flow_table_segment/ {gsub(",","",$1); print $1; exit}')
+	payload=$(tshark -r "$small" -T fields -e tcp.len 2>/dev/null | awk '{s+=$1} END {print s}')
+	fig "callgrind: instructions total / payload byte" "$(div "$total" "$payload")"
+	[ -n "$an" ] && fig "callgrind: flow+reassembly+analyzers+logs / payload byte" "$(div "$an" "$payload")"
+fi
+
+# 4. memory -------------------------------------------------------------------
+python3 "$top/tools/gen_hostile.py" idleflows -o "$work/idle.pcap" --scale "${BENCH_IDLE_SCALE:-1}" 2>/dev/null
+python3 "$top/tools/gen_mailcap.py" -o "$work/one.pcap" --smtp 1 --pop3 0 2>/dev/null
+base=$(maxrss_kb "$build/mailtapd" -r "$work/one.pcap" -L "$work/l4")
+idle=$(maxrss_kb "$build/mailtapd" -r "$work/idle.pcap" -L "$work/l5")
+nidle=$(echo "100000 * ${BENCH_IDLE_SCALE:-1}" | bc | cut -d. -f1)
+fig "RSS per idle flow ($nidle concurrent connections)" "$(echo "($idle - $base) * 1024 / $nidle" | bc) bytes"
+python3 "$top/tools/gen_hostile.py" synflood -o "$work/flood.pcap" --scale "${BENCH_FLOOD_SCALE:-1}" 2>/dev/null
+flood=$(maxrss_kb "$build/mailtapd" -r "$work/flood.pcap" -L "$work/l6")
+fig "RSS under a SYN flood ($(echo "1000000 * ${BENCH_FLOOD_SCALE:-1}" | bc | cut -d. -f1) SYNs)" "$((flood / 1024)) MiB (budget: mem-budget 256 MiB)"
+
+# 2, 3, 5. live ------------------------------------------------------------------
+live_summary=""
+if [ "${BENCH_LIVE:-1}" = 1 ] && [ "$(id -u)" = 0 ] && [ -x "$top/tools/bench/live.sh" ]; then
+	live_summary=$("$top/tools/bench/live.sh" "$build" "$work" | tee /dev/stderr | tail -1)
+fi
+
+echo "SUMMARY: mailtap/tshark ${r_tshark}x, mailtap/memchr ${r_memchr}%, ${mt} MB/s offline${live_summary:+, $live_summary}"
