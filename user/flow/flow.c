@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* flow.c - the connection table: canonical 5-tuple hash, Zeek-style uids,
+ * originator rules, TCP state, idle expiry on capture time, a hard cap
+ * with LRU eviction; each flow owns two reassembly directions and one
+ * analyzer. Never parses payload itself. */
+#include "flow/flow.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "analyzer/analyzer.h"
+#include "flow/stream_dump.h"
+#include "flow/uid.h"
+#include "reassembly/reasm.h"
+
+struct flow_key {
+	uint8_t family;
+	uint8_t pad[3];
+	uint16_t port_a;
+	uint16_t port_b;
+	uint8_t a[16];
+	uint8_t b[16];
+};
+
+struct flow;
+
+/* What a reassembly direction calls back into. */
+struct flow_side {
+	struct flow *f;
+	bool is_orig;
+};
+
+struct flow {
+	struct conn_info info;
+	struct flow_key key;
+	struct an_ctx ctx;
+	const struct analyzer_ops *ops;
+	void *an;
+	struct reasm_dir dir[2]; /* 0 = orig, 1 = resp */
+	struct flow_side side[2];
+	struct flow_dir_stats st[2];
+	bool syn[2];
+	bool synack;
+	bool fin[2];
+	bool rst[2];
+	bool eof_sent[2];
+	bool bypassed;
+	bool ending;
+	double last_ts;
+	struct stream_dump *dump;
+	struct flow_table *ft;
+	struct flow *hnext;
+	struct flow *lru_prev, *lru_next; /* least recently active first */
+	struct flow *cr_prev, *cr_next;   /* creation order */
+};
+
+struct flow_table {
+	const struct mt_config *cfg;
+	struct bus *bus;
+	struct flow **buckets;
+	uint32_t mask;
+	struct flow *lru_head, *lru_tail;
+	struct flow *cr_head, *cr_tail;
+	struct flow_stats st;
+	struct reasm_acct acct;
+	struct uid_gen uids;
+	struct stream_dump_ctx dump;
+	flow_bypass_cb bypass_cb;
+	void *bypass_arg;
+	double now;
+};
+
+static const struct reasm_ops flow_reasm_ops;
+
+static uint32_t hash_key(const struct flow_key *k)
+{
+	/* FNV-1a over the key bytes */
+	const uint8_t *p = (const uint8_t *)k;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h ^ (h >> 15);
+}
+
+static void make_key(const struct segment *seg, struct flow_key *k)
+{
+	size_t n = seg->src.family == AF_INET6 ? 16 : 4;
+	int c = memcmp(seg->src.addr, seg->dst.addr, n);
+	bool src_first = c < 0 || (c == 0 && seg->sport <= seg->dport);
+
+	memset(k, 0, sizeof(*k));
+	k->family = seg->src.family;
+	if (src_first) {
+		memcpy(k->a, seg->src.addr, n);
+		memcpy(k->b, seg->dst.addr, n);
+		k->port_a = seg->sport;
+		k->port_b = seg->dport;
+	} else {
+		memcpy(k->a, seg->dst.addr, n);
+		memcpy(k->b, seg->src.addr, n);
+		k->port_a = seg->dport;
+		k->port_b = seg->sport;
+	}
+}
+
+int flow_table_new(struct flow_table **out, const struct mt_config *cfg,
+		   struct bus *bus)
+{
+	struct flow_table *ft = calloc(1, sizeof(*ft));
+	uint32_t n = 1024;
+	const char *seed;
+
+	if (!ft)
+		return -ENOMEM;
+	while (n < cfg->lim.max_flows && n < (1u << 24))
+		n <<= 1;
+	ft->buckets = calloc(n, sizeof(*ft->buckets));
+	if (!ft->buckets) {
+		free(ft);
+		return -ENOMEM;
+	}
+	ft->mask = n - 1;
+	ft->cfg = cfg;
+	ft->bus = bus;
+	seed = getenv("MAILTAP_UID_SEED");
+	uid_gen_init(&ft->uids, seed ? strtoull(seed, NULL, 0) : 0);
+	ft->dump.dir = cfg->dump_streams;
+	*out = ft;
+	return 0;
+}
+
+void flow_table_set_bypass_cb(struct flow_table *ft, flow_bypass_cb cb,
+			      void *arg)
+{
+	ft->bypass_cb = cb;
+	ft->bypass_arg = arg;
+}
+
+const struct flow_stats *flow_table_stats(const struct flow_table *ft)
+{
+	struct flow_table *m = (struct flow_table *)ft;
+
+	m->st.gap_bytes = ft->acct.gap_bytes;
+	m->st.ooo_dropped_bytes = ft->acct.dropped_bytes;
+	m->st.retrans_bytes = ft->acct.retrans_bytes;
+	m->st.retrans_mismatch = ft->acct.inconsistent;
+	m->st.mem_bytes = ft->acct.mem_bytes;
+	return &ft->st;
+}
+
+/* --- lists ------------------------------------------------------------- */
+
+static void lru_unlink(struct flow_table *ft, struct flow *f)
+{
+	if (f->lru_prev)
+		f->lru_prev->lru_next = f->lru_next;
+	else
+		ft->lru_head = f->lru_next;
+	if (f->lru_next)
+		f->lru_next->lru_prev = f->lru_prev;
+	else
+		ft->lru_tail = f->lru_prev;
+	f->lru_prev = f->lru_next = NULL;
+}
+
+static void lru_append(struct flow_table *ft, struct flow *f)
+{
+	f->lru_prev = ft->lru_tail;
+	f->lru_next = NULL;
+	if (ft->lru_tail)
+		ft->lru_tail->lru_next = f;
+	else
+		ft->lru_head = f;
+	ft->lru_tail = f;
+}
+
+static void unlink_all(struct flow_table *ft, struct flow *f)
+{
+	struct flow **pp = &ft->buckets[hash_key(&f->key) & ft->mask];
+
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == f) {
+			*pp = f->hnext;
+			break;
+		}
+	}
+	lru_unlink(ft, f);
+	if (f->cr_prev)
+		f->cr_prev->cr_next = f->cr_next;
+	else
+		ft->cr_head = f->cr_next;
+	if (f->cr_next)
+		f->cr_next->cr_prev = f->cr_prev;
+	else
+		ft->cr_tail = f->cr_prev;
+}
+
+/* --- delivery ------------------------------------------------------------ */
+
+static void maybe_bypass(struct flow *f)
+{
+	if (f->bypassed || !f->ctx.want_bypass)
+		return;
+	f->bypassed = true;
+	f->ft->st.bypassed++;
+	if (f->ft->bypass_cb)
+		f->ft->bypass_cb(f->ft->bypass_arg, &f->info, true);
+}
+
+static void side_deliver(void *arg, uint64_t off, const uint8_t *p, size_t n)
+{
+	struct flow_side *s = arg;
+	struct flow *f = s->f;
+
+	(void)off;
+	f->st[s->is_orig ? 0 : 1].bytes += n;
+	if (f->dump)
+		stream_dump_data(f->dump, s->is_orig, p, n);
+	if (f->bypassed || !f->an)
+		return;
+	f->ops->deliver(f->an, s->is_orig, p, n);
+	maybe_bypass(f);
+}
+
+static void side_gap(void *arg, uint64_t off, uint64_t len)
+{
+	struct flow_side *s = arg;
+	struct flow *f = s->f;
+
+	f->st[s->is_orig ? 0 : 1].gap_bytes += len;
+	if (f->dump)
+		stream_dump_gap(f->dump, s->is_orig, off, len);
+	if (f->bypassed || !f->an)
+		return;
+	f->ops->gap(f->an, s->is_orig, off, len);
+	maybe_bypass(f);
+}
+
+static void side_inconsistent(void *arg, uint64_t off, uint64_t len)
+{
+	struct flow_side *s = arg;
+
+	(void)off;
+	(void)len;
+	an_weird_str(&s->f->ctx, "rexmit_inconsistency", NULL, NULL);
+}
+
+static const struct reasm_ops flow_reasm_ops = {
+	.deliver = side_deliver,
+	.gap = side_gap,
+	.inconsistent = side_inconsistent,
+};
+
+static void send_eof(struct flow *f, int d)
+{
+	if (f->eof_sent[d])
+		return;
+	f->eof_sent[d] = true;
+	f->st[d].closed = true;
+	if (f->an && !f->bypassed)
+		f->ops->eof(f->an, d == 0);
+}
+
+/* End a flow: flush, tell the analyzer, emit conn_end, free. */
+static void flow_end(struct flow_table *ft, struct flow *f)
+{
+	struct event ev = { .type = EV_conn_end, .redact_from = EV_NO_REDACT };
+
+	if (f->ending)
+		return;
+	f->ending = true;
+	for (int d = 0; d < 2; d++) {
+		reasm_flush(&f->dir[d]);
+		send_eof(f, d);
+	}
+	if (f->an)
+		f->ops->free(&f->an);
+	ev.ts = f->info.ts;
+	ev.conn = &f->info;
+	bus_emit(ft->bus, &ev);
+	if (f->dump)
+		stream_dump_close(&f->dump, f->last_ts, &f->st[0], &f->st[1]);
+	unlink_all(ft, f);
+	for (int d = 0; d < 2; d++)
+		reasm_free(&f->dir[d]);
+	ft->st.active--;
+	free(f);
+}
+
+/* --- lookup and creation ----------------------------------------------- */
+
+static struct flow *lookup(struct flow_table *ft, const struct flow_key *k,
+			   uint32_t h)
+{
+	for (struct flow *f = ft->buckets[h & ft->mask]; f; f = f->hnext)
+		if (memcmp(&f->key, k, sizeof(*k)) == 0)
+			return f;
+	return NULL;
+}
+
+static struct flow *create(struct flow_table *ft, const struct segment *seg,
+			   const struct flow_key *k, uint32_t h)
+{
+	const struct mt_config *cfg = ft->cfg;
+	bool src_is_orig;
+	struct flow *f;
+	int pd = config_port_proto(cfg, seg->dport);
+	int ps = config_port_proto(cfg, seg->sport);
+
+	if (ft->st.active >= cfg->lim.max_flows && ft->lru_head) {
+		ft->st.evicted++;
+		flow_end(ft, ft->lru_head);
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	if ((seg->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
+		src_is_orig = true;
+	else if ((seg->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK))
+		src_is_orig = false;
+	else if (pd && !ps)
+		src_is_orig = true;
+	else if (ps && !pd)
+		src_is_orig = false;
+	else
+		src_is_orig = seg->sport >= seg->dport;
+
+	f->ft = ft;
+	f->key = *k;
+	uid_make(&ft->uids, 'C', f->info.uid);
+	if (src_is_orig) {
+		f->info.id.orig_h = seg->src;
+		f->info.id.resp_h = seg->dst;
+		f->info.id.orig_p = seg->sport;
+		f->info.id.resp_p = seg->dport;
+	} else {
+		f->info.id.orig_h = seg->dst;
+		f->info.id.resp_h = seg->src;
+		f->info.id.orig_p = seg->dport;
+		f->info.id.resp_p = seg->sport;
+	}
+	f->info.proto = (enum mt_proto)config_port_proto(cfg, f->info.id.resp_p);
+	f->info.start_ts = seg->ts;
+	f->info.ts = seg->ts;
+	f->info.partial = !(seg->flags & TCPF_SYN);
+	f->info.ifindex = seg->ifindex;
+	f->info.sock_cookie = seg->sock_cookie;
+	f->last_ts = seg->ts;
+	f->ctx.bus = ft->bus;
+	f->ctx.conn = &f->info;
+	f->ctx.cfg = cfg;
+	for (int d = 0; d < 2; d++) {
+		f->side[d].f = f;
+		f->side[d].is_orig = d == 0;
+		reasm_init(&f->dir[d], &flow_reasm_ops, &f->side[d], &ft->acct,
+			   cfg->lim.reasm_max_ooo);
+	}
+	if (f->info.proto == MT_PROTO_SMTP)
+		f->ops = &smtp_analyzer_ops;
+	else if (f->info.proto == MT_PROTO_POP3)
+		f->ops = &pop3_analyzer_ops;
+	if (ft->dump.dir)
+		stream_dump_new(&f->dump, &ft->dump, &f->info);
+
+	f->hnext = ft->buckets[h & ft->mask];
+	ft->buckets[h & ft->mask] = f;
+	lru_append(ft, f);
+	f->cr_prev = ft->cr_tail;
+	if (ft->cr_tail)
+		ft->cr_tail->cr_next = f;
+	else
+		ft->cr_head = f;
+	ft->cr_tail = f;
+	ft->st.active++;
+	ft->st.created++;
+	if (f->info.partial)
+		ft->st.partial++;
+	/* The analyzer comes last: it may emit events at once. */
+	if (f->ops && f->ops->new(&f->an, &f->ctx))
+		f->an = NULL;
+	return f;
+}
+
+/* --- segments ------------------------------------------------------------ */
+
+static void process(struct flow_table *ft, struct flow *f,
+		    const struct segment *seg)
+{
+	bool is_orig = seg->sport == f->info.id.orig_p &&
+		       mt_addr_eq(&seg->src, &f->info.id.orig_h);
+	int d = is_orig ? 0 : 1;
+	struct reasm_dir *me = &f->dir[d], *peer = &f->dir[!d];
+	uint32_t seq = seg->seq;
+
+	f->info.ts = seg->ts;
+	f->last_ts = seg->ts;
+	f->st[d].packets++;
+	if (f->lru_next) {
+		lru_unlink(ft, f);
+		lru_append(ft, f);
+	}
+	if (seg->flags & TCPF_SYN) {
+		if (!me->started)
+			reasm_start(me, seq + 1);
+		f->syn[d] = true;
+		if (seg->flags & TCPF_ACK)
+			f->synack = true;
+		seq++;
+	}
+	if (seg->payload_len) {
+		if (f->bypassed) {
+			/* still tracked so FIN/ACK math stays right */
+			if (!me->started)
+				reasm_start(me, seq);
+		} else if (seg->cap_len < seg->payload_len) {
+			/* Snap length cut the payload: what is missing is a
+			 * gap, found when the stream moves past it. */
+			reasm_segment(me, seq, seg->payload, seg->cap_len);
+		} else {
+			reasm_segment(me, seq, seg->payload, seg->payload_len);
+		}
+	}
+	if ((seg->flags & TCPF_ACK) && peer->started)
+		reasm_ack(peer, seg->ack);
+	if (seg->flags & TCPF_FIN) {
+		f->fin[d] = true;
+		reasm_fin(me, seq + seg->payload_len);
+	}
+	if (me->done)
+		send_eof(f, d);
+	if (seg->flags & TCPF_RST) {
+		f->rst[d] = true;
+		flow_end(ft, f);
+		ft->st.closed++;
+		return;
+	}
+	if (f->fin[0] && f->fin[1] && f->dir[0].done && f->dir[1].done) {
+		flow_end(ft, f);
+		ft->st.closed++;
+	}
+}
+
+void flow_table_segment(void *arg, const struct segment *seg)
+{
+	struct flow_table *ft = arg;
+	struct flow_key k;
+	struct flow *f;
+	uint32_t h;
+
+	ft->st.segments++;
+	if (seg->ts > ft->now)
+		ft->now = seg->ts;
+	make_key(seg, &k);
+	h = hash_key(&k);
+	f = lookup(ft, &k, h);
+	if (f && (seg->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN &&
+	    f->syn[0] && seg->seq + 1 != f->dir[0].base) {
+		/* a new SYN on a used 5-tuple: port reuse */
+		flow_end(ft, f);
+		f = NULL;
+	}
+	if (!f) {
+		if (!(seg->flags & TCPF_SYN) && !seg->payload_len)
+			return; /* pure ACK/FIN/RST of something unknown */
+		if (!config_port_proto(ft->cfg, seg->sport) &&
+		    !config_port_proto(ft->cfg, seg->dport))
+			return;
+		if (seg->flags & TCPF_RST)
+			return;
+		f = create(ft, seg, &k, h);
+		if (!f)
+			return;
+	}
+	process(ft, f, seg);
+}
+
+void flow_table_advance(struct flow_table *ft, double now)
+{
+	double timeout = ft->cfg->lim.tcp_inactivity_timeout;
+
+	if (now > ft->now)
+		ft->now = now;
+	while (ft->lru_head && ft->lru_head->last_ts + timeout < now) {
+		struct flow *f = ft->lru_head;
+
+		f->info.ts = now;
+		ft->st.expired++;
+		flow_end(ft, f);
+	}
+}
+
+void flow_table_close_all(struct flow_table *ft)
+{
+	while (ft->cr_head)
+		flow_end(ft, ft->cr_head);
+}
+
+void flow_table_free(struct flow_table **ftp)
+{
+	struct flow_table *ft;
+
+	if (!ftp || !*ftp)
+		return;
+	ft = *ftp;
+	flow_table_close_all(ft);
+	free(ft->buckets);
+	free(ft);
+	*ftp = NULL;
+}
+
+/* --- views ------------------------------------------------------------- */
+
+static const char *state_of(const struct flow *f)
+{
+	if (f->rst[0] || f->rst[1])
+		return f->rst[0] ? "RSTO" : "RSTR";
+	if (f->fin[0] && f->fin[1])
+		return "SF";
+	if (f->fin[0] || f->fin[1])
+		return "S2";
+	if (f->syn[0] && !f->synack)
+		return "S0";
+	if (f->info.partial)
+		return "OTH";
+	return "S1";
+}
+
+static void fill_view(const struct flow *f, struct flow_view *v)
+{
+	v->info = &f->info;
+	v->state = state_of(f);
+	v->last_ts = f->last_ts;
+	v->orig = f->st[0];
+	v->resp = f->st[1];
+	v->orig.ooo_bytes_buffered = f->dir[0].ooo_bytes;
+	v->resp.ooo_bytes_buffered = f->dir[1].ooo_bytes;
+	v->bypassed = f->bypassed;
+}
+
+int flow_table_foreach(struct flow_table *ft,
+		       int (*cb)(void *arg, const struct flow_view *v),
+		       void *arg)
+{
+	for (struct flow *f = ft->cr_head; f; f = f->cr_next) {
+		struct flow_view v;
+		int r;
+
+		fill_view(f, &v);
+		r = cb(arg, &v);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int flow_table_lookup_uid(struct flow_table *ft, const char *uid,
+			  struct flow_view *v)
+{
+	for (struct flow *f = ft->cr_head; f; f = f->cr_next) {
+		if (strcmp(f->info.uid, uid) == 0) {
+			fill_view(f, v);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}

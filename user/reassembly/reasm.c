@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* reasm.c - one direction of TCP reassembly. Stream offsets are 64-bit
+ * (sequence numbers unwrapped around the next expected byte), buffered
+ * segments never overlap (first copy wins), and memory is bounded by the
+ * out-of-order cap plus a small unacknowledged tail. */
+#include "reassembly/reasm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct reasm_seg {
+	struct reasm_seg *next;
+	uint64_t off;
+	uint32_t len;
+	uint8_t data[];
+};
+
+void reasm_init(struct reasm_dir *d, const struct reasm_ops *ops, void *arg,
+		struct reasm_acct *acct, uint64_t max_ooo)
+{
+	memset(d, 0, sizeof(*d));
+	d->ops = ops;
+	d->arg = arg;
+	d->acct = acct;
+	d->max_ooo = max_ooo;
+}
+
+void reasm_start(struct reasm_dir *d, uint32_t seq)
+{
+	d->started = true;
+	d->base = seq;
+}
+
+bool reasm_offset(const struct reasm_dir *d, uint32_t seq, uint64_t *off)
+{
+	/* The sequence number nearest to the next expected one. */
+	uint32_t next_seq = d->base + (uint32_t)d->next;
+	int64_t delta = (int32_t)(seq - next_seq);
+
+	if (delta < 0 && (uint64_t)-delta > d->next)
+		return false;
+	*off = d->next + (uint64_t)delta;
+	return true;
+}
+
+static void tail_add(struct reasm_dir *d, const uint8_t *p, size_t n)
+{
+	if (n >= REASM_TAIL_MAX) {
+		p += n - REASM_TAIL_MAX;
+		n = REASM_TAIL_MAX;
+		d->acct->mem_bytes -= d->tail_len;
+		d->tail_len = 0;
+	}
+	if (d->tail_len + n > REASM_TAIL_MAX) {
+		size_t drop = d->tail_len + n - REASM_TAIL_MAX;
+
+		memmove(d->tail, d->tail + drop, d->tail_len - drop);
+		d->tail_len -= drop;
+		d->acct->mem_bytes -= drop;
+	}
+	if (d->tail_len + n > d->tail_cap) {
+		size_t ncap = d->tail_cap ? d->tail_cap : 2048;
+		uint8_t *nb;
+
+		while (ncap < d->tail_len + n)
+			ncap *= 2;
+		if (ncap > REASM_TAIL_MAX)
+			ncap = REASM_TAIL_MAX;
+		nb = realloc(d->tail, ncap);
+		if (!nb) { /* forget the tail: only costs detection */
+			d->acct->mem_bytes -= d->tail_len;
+			d->tail_len = 0;
+			d->tail_off = d->next;
+			return;
+		}
+		d->tail = nb;
+		d->tail_cap = ncap;
+	}
+	if (d->tail_len == 0)
+		d->tail_off = d->next - n;
+	memcpy(d->tail + d->tail_len, p, n);
+	d->tail_len += n;
+	d->acct->mem_bytes += n;
+}
+
+static void tail_trim(struct reasm_dir *d, uint64_t upto)
+{
+	size_t drop;
+
+	if (!d->tail_len || upto <= d->tail_off)
+		return;
+	drop = upto - d->tail_off >= d->tail_len ? d->tail_len :
+						    (size_t)(upto - d->tail_off);
+	memmove(d->tail, d->tail + drop, d->tail_len - drop);
+	d->tail_len -= drop;
+	d->tail_off += drop;
+	d->acct->mem_bytes -= drop;
+	if (!d->tail_len) {
+		free(d->tail);
+		d->tail = NULL;
+		d->tail_cap = 0;
+	}
+}
+
+/* Compare a retransmitted range [off, off+n) with what was delivered. */
+static void check_delivered(struct reasm_dir *d, uint64_t off,
+			    const uint8_t *p, uint64_t n)
+{
+	uint64_t lo = off > d->tail_off ? off : d->tail_off;
+	uint64_t hi = off + n;
+
+	d->acct->retrans_bytes += n;
+	if (hi > d->tail_off + d->tail_len)
+		hi = d->tail_off + d->tail_len;
+	if (lo >= hi)
+		return;
+	if (memcmp(d->tail + (lo - d->tail_off), p + (lo - off), hi - lo)) {
+		d->acct->inconsistent++;
+		if (d->ops->inconsistent)
+			d->ops->inconsistent(d->arg, lo, hi - lo);
+	}
+}
+
+static void deliver(struct reasm_dir *d, const uint8_t *p, size_t n)
+{
+	uint64_t off = d->next;
+
+	d->next += n;
+	d->delivered += n;
+	tail_add(d, p, n);
+	d->ops->deliver(d->arg, off, p, n);
+}
+
+static void gap(struct reasm_dir *d, uint64_t len)
+{
+	uint64_t off = d->next;
+
+	if (!len)
+		return;
+	d->next += len;
+	d->gap_bytes += len;
+	d->acct->gap_bytes += len;
+	/* The tail no longer lines up with the stream. */
+	tail_trim(d, UINT64_MAX);
+	d->ops->gap(d->arg, off, len);
+}
+
+static void free_seg(struct reasm_dir *d, struct reasm_seg *s)
+{
+	d->ooo_bytes -= s->len;
+	d->ooo_count--;
+	d->acct->mem_bytes -= s->len;
+	free(s);
+}
+
+/* Deliver buffered segments that are now in order. */
+static void drain(struct reasm_dir *d)
+{
+	while (d->ooo && d->ooo->off <= d->next) {
+		struct reasm_seg *s = d->ooo;
+
+		d->ooo = s->next;
+		if (s->off + s->len > d->next) {
+			uint64_t skip = d->next - s->off;
+
+			deliver(d, s->data + skip, s->len - skip);
+		}
+		free_seg(d, s);
+	}
+	if (d->fin && d->next >= d->fin_off)
+		d->done = true;
+}
+
+/* Give up on the hole before the first buffered segment. */
+static void skip_hole(struct reasm_dir *d)
+{
+	if (d->ooo && d->ooo->off > d->next)
+		gap(d, d->ooo->off - d->next);
+	drain(d);
+}
+
+static bool buffer_piece(struct reasm_dir *d, struct reasm_seg **pos,
+			 uint64_t off, const uint8_t *p, uint64_t n)
+{
+	struct reasm_seg *s;
+
+	s = malloc(sizeof(*s) + n);
+	if (!s) {
+		d->acct->dropped_bytes += n;
+		return false;
+	}
+	s->off = off;
+	s->len = (uint32_t)n;
+	memcpy(s->data, p, n);
+	s->next = *pos;
+	*pos = s;
+	d->ooo_bytes += n;
+	d->ooo_count++;
+	d->acct->mem_bytes += n;
+	return true;
+}
+
+/* Insert [off, off+n) into the sorted list, filling only holes; bytes that
+ * overlap buffered ones are compared (first copy wins). */
+static void insert(struct reasm_dir *d, uint64_t off, const uint8_t *p,
+		   uint64_t n)
+{
+	struct reasm_seg **pos = &d->ooo;
+	uint64_t end = off + n;
+
+	while (off < end) {
+		struct reasm_seg *s = *pos;
+
+		if (s && s->off + s->len <= off) {
+			pos = &s->next;
+			continue;
+		}
+		if (s && s->off <= off) {
+			/* overlap with s: compare */
+			uint64_t hi = end < s->off + s->len ? end :
+							      s->off + s->len;
+
+			d->acct->retrans_bytes += hi - off;
+			if (memcmp(s->data + (off - s->off), p, hi - off)) {
+				d->acct->inconsistent++;
+				if (d->ops->inconsistent)
+					d->ops->inconsistent(d->arg, off,
+							     hi - off);
+			}
+			p += hi - off;
+			off = hi;
+			pos = &s->next;
+			continue;
+		}
+		/* a hole up to s (or the end) */
+		uint64_t hi = s && s->off < end ? s->off : end;
+
+		while (d->ooo_bytes + (hi - off) > d->max_ooo && d->ooo) {
+			/* Cap hit: stop waiting for the first hole. */
+			d->acct->cap_hits++;
+			skip_hole(d);
+			if (off < d->next) { /* now (partly) in order */
+				uint64_t skip = d->next - off;
+
+				if (skip >= end - off)
+					return;
+				p += skip;
+				off = d->next;
+			}
+			pos = &d->ooo;
+			goto again;
+		}
+		if (off == d->next && pos == &d->ooo) {
+			/* in order: no copy needed */
+			deliver(d, p, hi - off);
+		} else if (d->ooo_bytes + (hi - off) > d->max_ooo) {
+			/* nothing buffered and still too big: jump */
+			d->acct->cap_hits++;
+			gap(d, off - d->next);
+			deliver(d, p, hi - off);
+		} else if (!buffer_piece(d, pos, off, p, hi - off)) {
+			return;
+		}
+		p += hi - off;
+		off = hi;
+		if (*pos && (*pos)->off < off)
+			pos = &(*pos)->next;
+again:;
+	}
+}
+
+void reasm_segment(struct reasm_dir *d, uint32_t seq, const uint8_t *p,
+		   uint32_t len)
+{
+	uint64_t off, end;
+
+	if (!len || d->done)
+		return;
+	if (!d->started)
+		reasm_start(d, seq);
+	if (!reasm_offset(d, seq, &off)) {
+		d->acct->retrans_bytes += len;
+		return;
+	}
+	end = off + len;
+	if (d->fin && end > d->fin_off) {
+		if (off >= d->fin_off)
+			return;
+		end = d->fin_off;
+		len = (uint32_t)(end - off);
+	}
+	if (end > d->max_seen)
+		d->max_seen = end;
+	if (end <= d->next) {
+		check_delivered(d, off, p, len);
+		return;
+	}
+	if (off < d->next) {
+		check_delivered(d, off, p, d->next - off);
+		p += d->next - off;
+		off = d->next;
+	}
+	insert(d, off, p, end - off);
+	drain(d);
+}
+
+void reasm_fin(struct reasm_dir *d, uint32_t seq)
+{
+	uint64_t off;
+
+	if (!d->started)
+		reasm_start(d, seq);
+	if (d->fin || !reasm_offset(d, seq, &off))
+		return;
+	d->fin = true;
+	d->fin_off = off < d->next ? d->next : off;
+	if (d->fin_off > d->max_seen)
+		d->max_seen = d->fin_off;
+	drain(d);
+}
+
+void reasm_ack(struct reasm_dir *d, uint32_t ack)
+{
+	uint64_t off;
+
+	if (!d->started || d->done || !reasm_offset(d, ack, &off))
+		return;
+	/* An ACK more than 1 GiB ahead is not a plausible ACK of our data. */
+	if (off > d->next + (1ULL << 30))
+		return;
+	if (d->fin && off > d->fin_off)
+		off = d->fin_off;
+	while (d->next < off) {
+		uint64_t hi = d->ooo && d->ooo->off < off ? d->ooo->off : off;
+
+		gap(d, hi - d->next);
+		drain(d);
+	}
+	tail_trim(d, off);
+}
+
+void reasm_flush(struct reasm_dir *d)
+{
+	uint64_t end = d->fin ? d->fin_off : d->max_seen;
+
+	while (d->ooo) {
+		skip_hole(d);
+	}
+	if (d->fin && d->next < end)
+		gap(d, end - d->next);
+	d->done = true;
+}
+
+void reasm_free(struct reasm_dir *d)
+{
+	while (d->ooo) {
+		struct reasm_seg *s = d->ooo;
+
+		d->ooo = s->next;
+		free_seg(d, s);
+	}
+	tail_trim(d, UINT64_MAX);
+	free(d->tail);
+	d->tail = NULL;
+	d->tail_cap = 0;
+}
