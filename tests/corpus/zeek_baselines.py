@@ -137,6 +137,8 @@ def compare_cut(base, logdir, ids):
     cols = lines[0].split("\t")
     want = [l.split("\t") for l in lines[1:] if l]
     logname = os.path.basename(base).split(".")[0] + ".log"
+    if not os.path.exists(os.path.join(logdir, logname)):
+        raise Mismatch("%s not written" % logname)
     of, ot, orows = read_tsv(os.path.join(logdir, logname))
     if of is None:
         raise Mismatch("%s not written" % logname)
