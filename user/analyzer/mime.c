@@ -1,47 +1,862 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* mime.c - placeholder until the MIME analyzer lands. */
+/* mime.c - Zeek's MIME layer (spec §4): header blocks with folding,
+ * multipart and message nesting, 7bit/8bit/binary, quoted-printable and
+ * base64 bodies, and the mime_* events in Zeek's order. Owns one mail's
+ * entity stack (depth-capped) and its buffers (all capped). */
 #include "analyzer/mime.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "analyzer/analyzer.h"
+#include "analyzer/base64.h"
+
+#define MIME_MAX_HEADERS 1000           /* per entity */
+#define MIME_MAX_HEADER_STORE (1u << 20) /* header bytes kept per entity */
+#define MIME_MAX_ACCUM (16u << 20)       /* entity / all data kept */
+
+enum mime_ctype { CT_TEXT, CT_MULTIPART, CT_MESSAGE, CT_OTHER };
+enum mime_enc { ENC_7BIT, ENC_8BIT, ENC_BINARY, ENC_QP, ENC_BASE64, ENC_OTHER };
+
+struct buf {
+	uint8_t *p;
+	size_t len;
+	size_t cap;
+};
+
+struct stored_header {
+	uint8_t *mem; /* original name, upper name, value back to back */
+	struct mime_header h;
+};
+
+struct mime_entity {
+	struct mime_entity *parent;
+	struct mime_entity *child; /* current child, if any */
+	unsigned int depth;
+	bool in_header;
+	bool ended;
+	bool dropping;            /* child not created (depth): drop lines */
+	bool closed;              /* multipart: closing boundary seen */
+	bool crlf_pending;        /* multipart part: delayed CRLF */
+	enum mime_ctype ctype;
+	enum mime_enc enc;
+	struct buf cur_header;    /* header being accumulated */
+	bool have_header;
+	struct stored_header *hdrs;
+	size_t n_hdrs;
+	size_t cap_hdrs;
+	size_t hdr_bytes;
+	char *boundary;
+	size_t blen;
+	struct b64_dec b64;
+	bool b64_active;
+	struct buf data;          /* entity data, when someone wants it */
+	uint64_t data_len;
+};
 
 struct mime_mail {
 	struct an_ctx *ctx;
+	const char *source;
+	bool is_orig;
+	struct mime_entity *top;
+	struct buf seg;           /* pending segment (decoded) */
+	size_t seg_max;
+	struct mime_entity *seg_owner;
+	struct buf all;           /* all data, when someone wants it */
+	uint64_t all_len;
+	EVP_MD_CTX *md5;
+	EVP_MD_CTX *sha256;
+	bool want_entity_data;
+	bool want_all_data;
+	bool truncated_weird;
 };
+
+/* --- small helpers --------------------------------------------------------- */
+
+static bool buf_add(struct buf *b, const void *p, size_t n, size_t max)
+{
+	if (b->len + n > max)
+		return false;
+	if (b->len + n > b->cap) {
+		size_t ncap = b->cap ? b->cap : 256;
+		uint8_t *np;
+
+		while (ncap < b->len + n)
+			ncap *= 2;
+		if (ncap > max)
+			ncap = max;
+		np = realloc(b->p, ncap);
+		if (!np)
+			return false;
+		b->p = np;
+		b->cap = ncap;
+	}
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return true;
+}
+
+static void buf_free(struct buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+static void emit(struct mime_mail *m, struct event *ev)
+{
+	ev->is_orig = m->is_orig;
+	ev->redact_from = EV_NO_REDACT;
+	an_emit(m->ctx, ev);
+}
+
+static void mime_event(struct mime_mail *m, const char *type,
+		       const char *detail)
+{
+	struct event ev = { .type = EV_mime_event,
+			    .mime_event = { .event_type = EV_STR(type),
+					    .detail = EV_STR(detail) } };
+
+	emit(m, &ev);
+}
+
+static void simple(struct mime_mail *m, enum ev_type t)
+{
+	struct event ev = { .type = t };
+
+	emit(m, &ev);
+}
+
+static bool is_lws(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* --- data path ------------------------------------------------------------- */
+
+static void flush_segment(struct mime_mail *m)
+{
+	struct mime_entity *e = m->seg_owner;
+	struct event ev = { .type = EV_mime_segment_data };
+
+	if (!m->seg.len)
+		return;
+	ev.mime_data.length = m->seg.len;
+	ev.mime_data.data = EV_BYTES(m->seg.p, m->seg.len);
+	if (m->md5)
+		EVP_DigestUpdate(m->md5, m->seg.p, m->seg.len);
+	if (m->sha256)
+		EVP_DigestUpdate(m->sha256, m->seg.p, m->seg.len);
+	m->all_len += m->seg.len;
+	if (e) {
+		e->data_len += m->seg.len;
+		if (m->want_entity_data &&
+		    !buf_add(&e->data, m->seg.p, m->seg.len, MIME_MAX_ACCUM) &&
+		    !m->truncated_weird) {
+			m->truncated_weird = true;
+			an_weird_str(m->ctx, "mime_data_truncated", NULL,
+				     m->source);
+		}
+	}
+	if (m->want_all_data &&
+	    !buf_add(&m->all, m->seg.p, m->seg.len, MIME_MAX_ACCUM) &&
+	    !m->truncated_weird) {
+		m->truncated_weird = true;
+		an_weird_str(m->ctx, "mime_data_truncated", NULL, m->source);
+	}
+	emit(m, &ev);
+	m->seg.len = 0;
+}
+
+/* Decoded bytes of entity e. */
+static void data_out(struct mime_mail *m, struct mime_entity *e,
+		     const uint8_t *p, size_t n)
+{
+	if (m->seg_owner != e) {
+		flush_segment(m);
+		m->seg_owner = e;
+	}
+	while (n) {
+		size_t room = m->seg_max - m->seg.len;
+		size_t k = n < room ? n : room;
+
+		buf_add(&m->seg, p, k, m->seg_max);
+		p += k;
+		n -= k;
+		if (m->seg.len == m->seg_max)
+			flush_segment(m);
+	}
+}
+
+static int hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static void decode_qp(struct mime_mail *m, struct mime_entity *e,
+		      const uint8_t *p, size_t n, bool crlf)
+{
+	uint8_t out[512];
+	size_t o = 0;
+	bool soft = false;
+
+	while (n && is_lws(p[n - 1]))
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		if (o > sizeof(out) - 4) {
+			data_out(m, e, out, o);
+			o = 0;
+		}
+		if (c == '=') {
+			if (i + 1 == n) {
+				soft = true;
+				break;
+			}
+			if (i + 2 < n && hexval(p[i + 1]) >= 0 &&
+			    hexval(p[i + 2]) >= 0) {
+				out[o++] = (uint8_t)(hexval(p[i + 1]) << 4 |
+						     hexval(p[i + 2]));
+				i += 2;
+				continue;
+			}
+			mime_event(m, "illegal encoding",
+				   "= is not followed by two hexadecimal digits in quoted-printable encoding");
+			out[o++] = c;
+			continue;
+		}
+		if (!((c >= 33 && c <= 60) || (c >= 62 && c <= 126) ||
+		      c == '\t' || c == ' ')) {
+			char d[80];
+
+			snprintf(d, sizeof(d),
+				 "control characters in quoted-printable encoding: %d",
+				 (int)(signed char)c);
+			mime_event(m, "illegal encoding", d);
+		}
+		out[o++] = c;
+	}
+	if (crlf && !soft) {
+		out[o++] = '\r';
+		out[o++] = '\n';
+	}
+	if (o)
+		data_out(m, e, out, o);
+}
+
+static void decode_line(struct mime_mail *m, struct mime_entity *e,
+			const uint8_t *p, size_t n, bool crlf)
+{
+	bool delay = e->parent && e->parent->ctype == CT_MULTIPART;
+
+	switch (e->enc) {
+	case ENC_QP:
+		decode_qp(m, e, p, n, crlf);
+		break;
+	case ENC_BASE64: {
+		uint8_t out[768];
+
+		while (n) {
+			size_t k = n > 512 ? 512 : n;
+			size_t o = b64_decode(&e->b64, p, k, out);
+
+			if (o)
+				data_out(m, e, out, o);
+			p += k;
+			n -= k;
+		}
+		break;
+	}
+	default:
+		if (delay) {
+			if (e->crlf_pending)
+				data_out(m, e, (const uint8_t *)"\r\n", 2);
+			if (n)
+				data_out(m, e, p, n);
+			e->crlf_pending = crlf;
+		} else {
+			if (n)
+				data_out(m, e, p, n);
+			if (crlf)
+				data_out(m, e, (const uint8_t *)"\r\n", 2);
+		}
+		break;
+	}
+	flush_segment(m);
+}
+
+/* --- headers --------------------------------------------------------------- */
+
+/* Skip blanks and (nested) comments. */
+static size_t skip_cfws(const uint8_t *p, size_t n, size_t i)
+{
+	for (;;) {
+		while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+				 p[i] == '\n'))
+			i++;
+		if (i < n && p[i] == '(') {
+			int depth = 0;
+
+			for (; i < n; i++) {
+				if (p[i] == '\\' && i + 1 < n) {
+					i++;
+					continue;
+				}
+				if (p[i] == '(')
+					depth++;
+				else if (p[i] == ')' && --depth == 0) {
+					i++;
+					break;
+				}
+			}
+			continue;
+		}
+		return i;
+	}
+}
+
+static bool is_tspecial(uint8_t c)
+{
+	return strchr("()<>@,;:\\\"/[]?=", c) != NULL;
+}
+
+static size_t token_end(const uint8_t *p, size_t n, size_t i)
+{
+	while (i < n && p[i] > 32 && p[i] < 127 && !is_tspecial(p[i]))
+		i++;
+	return i;
+}
+
+static bool tok_eq(const uint8_t *p, size_t n, const char *s)
+{
+	return strlen(s) == n && strncasecmp((const char *)p, s, n) == 0;
+}
+
+static void parse_params(struct mime_mail *m, struct mime_entity *e,
+			 const uint8_t *v, size_t n, size_t i)
+{
+	for (;;) {
+		size_t a, ae, vs, ve;
+
+		i = skip_cfws(v, n, i);
+		if (i >= n)
+			return;
+		if (v[i] != ';') {
+			/* junk after the type: Zeek stops here quietly */
+			return;
+		}
+		i = skip_cfws(v, n, i + 1);
+		if (i >= n)
+			return;
+		a = i;
+		ae = token_end(v, n, i);
+		if (ae == a) {
+			mime_event(m, "illegal format",
+				   "attribute name not found in parameter specification");
+			return;
+		}
+		i = skip_cfws(v, n, ae);
+		if (i >= n || v[i] != '=') {
+			mime_event(m, "illegal format",
+				   "= not found in parameter specification");
+			return;
+		}
+		i = skip_cfws(v, n, i + 1);
+		if (i < n && v[i] == '"') {
+			vs = ++i;
+			while (i < n && v[i] != '"')
+				i++;
+			ve = i;
+			if (i < n)
+				i++;
+			else if (tok_eq(v + a, ae - a, "boundary")) {
+				mime_event(m, "illegal format",
+					   "Could not parse multipart boundary");
+				return;
+			}
+		} else {
+			vs = i;
+			if (tok_eq(v + a, ae - a, "boundary")) {
+				/* lenient: anything but '"', ';' and blanks */
+				while (i < n && v[i] != '"' && v[i] != ';' &&
+				       !is_lws(v[i]))
+					i++;
+			} else {
+				i = token_end(v, n, i);
+			}
+			ve = i;
+			if (ve == vs) {
+				mime_event(m, "illegal format",
+					   "value not found in parameter specification");
+				return;
+			}
+		}
+		if (e->ctype == CT_MULTIPART &&
+		    tok_eq(v + a, ae - a, "boundary") && !e->boundary) {
+			e->boundary = malloc(ve - vs + 1);
+			if (e->boundary) {
+				memcpy(e->boundary, v + vs, ve - vs);
+				e->boundary[ve - vs] = '\0';
+				e->blen = ve - vs;
+			}
+		}
+	}
+}
+
+static void parse_content_type(struct mime_mail *m, struct mime_entity *e,
+			       const uint8_t *v, size_t n)
+{
+	size_t i = skip_cfws(v, n, 0), t, te, st, ste;
+
+	t = i;
+	te = token_end(v, n, i);
+	i = skip_cfws(v, n, te);
+	if (te == t || i >= n || v[i] != '/') {
+		mime_event(m, "illegal format",
+			   "media type/subtype not found in content type");
+		return;
+	}
+	st = skip_cfws(v, n, i + 1);
+	ste = token_end(v, n, st);
+	if (ste == st) {
+		mime_event(m, "illegal format",
+			   "media type/subtype not found in content type");
+		return;
+	}
+	free(e->boundary);
+	e->boundary = NULL;
+	if (tok_eq(v + t, te - t, "multipart"))
+		e->ctype = CT_MULTIPART;
+	else if (tok_eq(v + t, te - t, "message"))
+		e->ctype = CT_MESSAGE;
+	else if (tok_eq(v + t, te - t, "text"))
+		e->ctype = CT_TEXT;
+	else
+		e->ctype = CT_OTHER;
+	if (e->ctype == CT_MULTIPART || e->ctype == CT_MESSAGE)
+		parse_params(m, e, v, n, ste);
+}
+
+static void parse_encoding(struct mime_mail *m, struct mime_entity *e,
+			   const uint8_t *v, size_t n)
+{
+	size_t i = skip_cfws(v, n, 0), te = token_end(v, n, i);
+
+	if (te == i) {
+		mime_event(m, "illegal format",
+			   "encoding type not found in content encoding");
+		return;
+	}
+	if (tok_eq(v + i, te - i, "7bit"))
+		e->enc = ENC_7BIT;
+	else if (tok_eq(v + i, te - i, "8bit"))
+		e->enc = ENC_8BIT;
+	else if (tok_eq(v + i, te - i, "binary"))
+		e->enc = ENC_BINARY;
+	else if (tok_eq(v + i, te - i, "quoted-printable"))
+		e->enc = ENC_QP;
+	else if (tok_eq(v + i, te - i, "base64"))
+		e->enc = ENC_BASE64;
+	else
+		e->enc = ENC_OTHER;
+}
+
+/* The accumulated header is complete: parse, report, interpret. */
+static void finish_header(struct mime_mail *m, struct mime_entity *e)
+{
+	const uint8_t *p = e->cur_header.p;
+	size_t n = e->cur_header.len, i, ns, ne, vs;
+	struct stored_header *sh;
+	struct event ev = { .type = EV_mime_one_header };
+
+	if (!e->have_header)
+		return;
+	e->have_header = false;
+	e->cur_header.len = 0;
+	i = skip_cfws(p, n, 0);
+	ns = i;
+	while (i < n && p[i] >= 33 && p[i] <= 126 && p[i] != ':')
+		i++;
+	ne = i;
+	i = skip_cfws(p, n, i);
+	if (ne == ns || i >= n || p[i] != ':')
+		return; /* not a header: dropped silently, as Zeek does */
+	vs = i + 1;
+	while (vs < n && (is_lws(p[vs]) || p[vs] == '\r' || p[vs] == '\n' ||
+			  p[vs] == '\v' || p[vs] == '\f'))
+		vs++;
+
+	if (e->n_hdrs >= MIME_MAX_HEADERS ||
+	    e->hdr_bytes + 2 * (ne - ns) + (n - vs) > MIME_MAX_HEADER_STORE) {
+		if (e->n_hdrs == MIME_MAX_HEADERS ||
+		    e->hdr_bytes <= MIME_MAX_HEADER_STORE)
+			an_weird_str(m->ctx, "mime_too_many_headers", NULL,
+				     m->source);
+		e->hdr_bytes = MIME_MAX_HEADER_STORE + 1;
+		sh = NULL;
+	} else {
+		if (e->n_hdrs == e->cap_hdrs) {
+			size_t ncap = e->cap_hdrs ? e->cap_hdrs * 2 : 8;
+			struct stored_header *nh;
+
+			nh = realloc(e->hdrs, ncap * sizeof(*nh));
+			if (!nh)
+				return;
+			e->hdrs = nh;
+			e->cap_hdrs = ncap;
+		}
+		sh = &e->hdrs[e->n_hdrs];
+		sh->mem = malloc(2 * (ne - ns) + (n - vs) + 1);
+		if (!sh->mem)
+			return;
+		memcpy(sh->mem, p + ns, ne - ns);
+		for (size_t k = 0; k < ne - ns; k++) {
+			uint8_t c = p[ns + k];
+
+			sh->mem[ne - ns + k] =
+				(uint8_t)(c >= 'a' && c <= 'z' ? c - 32 : c);
+		}
+		memcpy(sh->mem + 2 * (ne - ns), p + vs, n - vs);
+		sh->h.original_name = EV_BYTES(sh->mem, ne - ns);
+		sh->h.name = EV_BYTES(sh->mem + (ne - ns), ne - ns);
+		sh->h.value = EV_BYTES(sh->mem + 2 * (ne - ns), n - vs);
+		e->n_hdrs++;
+		e->hdr_bytes += 2 * (ne - ns) + (n - vs);
+	}
+	ev.one_header.h.original_name = EV_BYTES(p + ns, ne - ns);
+	ev.one_header.h.value = EV_BYTES(p + vs, n - vs);
+	if (sh) {
+		ev.one_header.h.name = sh->h.name;
+	} else {
+		ev.one_header.h.name = ev.one_header.h.original_name;
+	}
+	if (tok_eq(p + ns, ne - ns, "content-type"))
+		parse_content_type(m, e, p + vs, n - vs);
+	else if (tok_eq(p + ns, ne - ns, "content-transfer-encoding"))
+		parse_encoding(m, e, p + vs, n - vs);
+	emit(m, &ev);
+}
+
+static struct mime_entity *new_entity(struct mime_mail *m,
+				      struct mime_entity *parent);
+
+static void begin_body(struct mime_mail *m, struct mime_entity *e)
+{
+	struct event ev = { .type = EV_mime_all_headers };
+
+	finish_header(m, e);
+	e->in_header = false;
+	if (bus_wants(m->ctx->bus, EV_mime_all_headers)) {
+		struct mime_header *list = NULL;
+
+		if (e->n_hdrs)
+			list = malloc(e->n_hdrs * sizeof(*list));
+		for (size_t i = 0; list && i < e->n_hdrs; i++)
+			list[i] = e->hdrs[i].h;
+		ev.all_headers.h = list;
+		ev.all_headers.n = list ? e->n_hdrs : 0;
+		emit(m, &ev);
+		free(list);
+	}
+	if (e->ctype == CT_MULTIPART && !e->boundary) {
+		mime_event(m, "illegal format",
+			   "boundary delimiter is not specified for a multipart entity -- content is treated as type application/octet-stream");
+		e->ctype = CT_OTHER;
+	}
+	if (e->enc == ENC_BASE64) {
+		b64_init(&e->b64, m->ctx);
+		e->b64_active = true;
+	}
+	if (e->ctype == CT_MESSAGE)
+		e->child = new_entity(m, e);
+}
+
+static void add_header_line(struct mime_mail *m, struct mime_entity *e,
+			    const uint8_t *p, size_t n)
+{
+	uint32_t max = m->ctx->cfg->lim.mime_max_header_bytes;
+
+	if (n && is_lws(p[0])) {
+		if (!e->have_header) {
+			mime_event(m, "illegal format",
+				   "first header line starts with linear whitespace");
+			while (n && is_lws(*p))
+				p++, n--;
+		} else {
+			if (max && e->cur_header.len >= max) {
+				char addl[24];
+
+				snprintf(addl, sizeof(addl), "%zu",
+					 e->cur_header.len);
+				an_weird_str(m->ctx,
+					     "exceeded_mime_max_header_bytes",
+					     addl, m->source);
+				return;
+			}
+			buf_add(&e->cur_header, p, n, SIZE_MAX);
+			return;
+		}
+	}
+	finish_header(m, e);
+	e->cur_header.len = 0;
+	buf_add(&e->cur_header, p, n, SIZE_MAX);
+	e->have_header = true;
+}
+
+/* --- entities -------------------------------------------------------------- */
+
+static struct mime_entity *new_entity(struct mime_mail *m,
+				      struct mime_entity *parent)
+{
+	uint32_t maxd = m->ctx->cfg->lim.mime_max_depth;
+	struct mime_entity *e;
+
+	if (parent && maxd && parent->depth >= maxd) {
+		char addl[24];
+
+		snprintf(addl, sizeof(addl), "%u", parent->depth);
+		an_weird_str(m->ctx, "exceeded_mime_max_depth", addl,
+			     m->source);
+		parent->dropping = true;
+		return NULL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->parent = parent;
+	e->depth = parent ? parent->depth + 1 : 0;
+	e->in_header = true;
+	e->ctype = CT_TEXT;
+	e->enc = parent ? parent->enc : ENC_7BIT; /* Zeek: inherited */
+	if (parent)
+		parent->dropping = false;
+	simple(m, EV_mime_begin_entity);
+	return e;
+}
+
+static void free_entity(struct mime_entity *e)
+{
+	while (e) {
+		struct mime_entity *child = e->child;
+
+		for (size_t i = 0; i < e->n_hdrs; i++)
+			free(e->hdrs[i].mem);
+		free(e->hdrs);
+		free(e->boundary);
+		buf_free(&e->cur_header);
+		buf_free(&e->data);
+		free(e);
+		e = child;
+	}
+}
+
+/* End e and its open descendants, innermost first. */
+static void end_entity(struct mime_mail *m, struct mime_entity *e)
+{
+	struct event ev = { .type = EV_mime_entity_data };
+
+	if (e->ended)
+		return;
+	if (e->child) {
+		end_entity(m, e->child);
+		free_entity(e->child);
+		e->child = NULL;
+	}
+	e->ended = true;
+	if (e->in_header) {
+		mime_event(m, "illegal format", "entity body missing");
+		begin_body(m, e);
+		if (e->child) { /* a message entity started a child: end it too */
+			end_entity(m, e->child);
+			free_entity(e->child);
+			e->child = NULL;
+		}
+	}
+	if (e->ctype == CT_MULTIPART && !e->closed)
+		mime_event(m, "illegal format",
+			   "multipart closing boundary delimiter missing");
+	if (e->b64_active) {
+		uint8_t out[4];
+		size_t o = b64_done(&e->b64, out);
+
+		if (o)
+			data_out(m, e, out, o);
+		e->b64_active = false;
+	}
+	flush_segment(m);
+	if (m->seg_owner == e)
+		m->seg_owner = NULL;
+	ev.mime_data.length = e->data_len;
+	ev.mime_data.data = EV_BYTES(e->data.p, e->data.len);
+	if (e->ctype == CT_MULTIPART || e->ctype == CT_MESSAGE) {
+		ev.mime_data.length = 0;
+		ev.mime_data.data = EV_BYTES(NULL, 0);
+	}
+	if (m->want_entity_data)
+		emit(m, &ev);
+	simple(m, EV_mime_end_entity);
+	buf_free(&e->data);
+}
+
+enum boundary_kind { NOT_BOUNDARY, BOUNDARY, CLOSING_BOUNDARY };
+
+static enum boundary_kind check_boundary(const struct mime_entity *e,
+					 const uint8_t *p, size_t n)
+{
+	if (n < e->blen + 2 || p[0] != '-' || p[1] != '-' ||
+	    memcmp(p + 2, e->boundary, e->blen))
+		return NOT_BOUNDARY;
+	if (n >= e->blen + 4 && p[e->blen + 2] == '-' && p[e->blen + 3] == '-')
+		return CLOSING_BOUNDARY;
+	return BOUNDARY;
+}
+
+/* --- interface --------------------------------------------------------------- */
 
 int mime_mail_new(struct mime_mail **out, struct an_ctx *ctx,
 		  const char *source, bool is_orig)
 {
-	(void)source;
-	(void)is_orig;
-	*out = calloc(1, sizeof(**out));
-	if (!*out)
+	struct mime_mail *m = calloc(1, sizeof(*m));
+
+	if (!m)
 		return -ENOMEM;
-	(*out)->ctx = ctx;
+	m->ctx = ctx;
+	m->source = source;
+	m->is_orig = is_orig;
+	m->seg_max = ctx->cfg->lim.mime_segment_length ?
+			     ctx->cfg->lim.mime_segment_length : 1024;
+	m->want_entity_data = bus_wants(ctx->bus, EV_mime_entity_data);
+	m->want_all_data = bus_wants(ctx->bus, EV_mime_all_data);
+	m->md5 = EVP_MD_CTX_new();
+	m->sha256 = EVP_MD_CTX_new();
+	if (m->md5 && !EVP_DigestInit_ex(m->md5, EVP_md5(), NULL)) {
+		EVP_MD_CTX_free(m->md5);
+		m->md5 = NULL;
+	}
+	if (m->sha256 && !EVP_DigestInit_ex(m->sha256, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(m->sha256);
+		m->sha256 = NULL;
+	}
+	m->top = new_entity(m, NULL);
+	if (!m->top) {
+		EVP_MD_CTX_free(m->md5);
+		EVP_MD_CTX_free(m->sha256);
+		free(m);
+		return -ENOMEM;
+	}
+	*out = m;
 	return 0;
 }
 
 void mime_mail_deliver(struct mime_mail *m, const uint8_t *line, size_t len,
 		       bool crlf)
 {
-	(void)m;
-	(void)line;
-	(void)len;
-	(void)crlf;
+	struct mime_entity *e = m->top;
+
+	while (e && !e->ended) {
+		if (e->in_header) {
+			if (len == 0 || line[0] == '\0')
+				begin_body(m, e);
+			else
+				add_header_line(m, e, line, len);
+			return;
+		}
+		if (e->ctype == CT_MULTIPART) {
+			if (e->closed)
+				return; /* epilogue */
+			switch (check_boundary(e, line, len)) {
+			case BOUNDARY:
+				if (e->child) {
+					end_entity(m, e->child);
+					free_entity(e->child);
+				}
+				e->child = new_entity(m, e);
+				return;
+			case CLOSING_BOUNDARY:
+				if (e->child) {
+					end_entity(m, e->child);
+					free_entity(e->child);
+					e->child = NULL;
+				}
+				e->closed = true;
+				end_entity(m, e);
+				return;
+			default:
+				break;
+			}
+			if (!e->child)
+				return; /* preamble, or dropped (depth) */
+			e = e->child;
+			continue;
+		}
+		if (e->ctype == CT_MESSAGE) {
+			e = e->child; /* NULL when dropped (depth) */
+			continue;
+		}
+		decode_line(m, e, line, len, crlf);
+		return;
+	}
 }
 
 void mime_mail_gap(struct mime_mail *m, uint64_t len)
 {
-	(void)m;
-	(void)len;
+	struct mime_entity *e = m->top;
+	struct event ev = { .type = EV_mime_content_gap };
+
+	while (e && e->child)
+		e = e->child;
+	flush_segment(m);
+	ev.gap.offset = e ? e->data_len : 0;
+	ev.gap.len = len;
+	emit(m, &ev);
 }
 
-void mime_mail_end(struct mime_mail **m)
+void mime_mail_end(struct mime_mail **mp)
 {
-	if (!m || !*m)
+	struct mime_mail *m;
+	unsigned char h[EVP_MAX_MD_SIZE];
+	unsigned int hl = 0;
+
+	if (!mp || !*mp)
 		return;
-	free(*m);
-	*m = NULL;
+	m = *mp;
+	end_entity(m, m->top);
+	if (m->want_all_data) {
+		struct event ev = { .type = EV_mime_all_data };
+
+		ev.mime_data.length = m->all_len;
+		ev.mime_data.data = EV_BYTES(m->all.p, m->all.len);
+		emit(m, &ev);
+	}
+	if (m->md5 && EVP_DigestFinal_ex(m->md5, h, &hl)) {
+		struct event ev = { .type = EV_mime_content_hash };
+
+		ev.content_hash.content_len = m->all_len;
+		ev.content_hash.hash_value = EV_BYTES(h, hl);
+		emit(m, &ev);
+	}
+	if (m->sha256 && EVP_DigestFinal_ex(m->sha256, h, &hl)) {
+		struct event ev = { .type = EV_mime_content_hash_sha256 };
+
+		ev.content_hash.content_len = m->all_len;
+		ev.content_hash.hash_value = EV_BYTES(h, hl);
+		emit(m, &ev);
+	}
+	EVP_MD_CTX_free(m->md5);
+	EVP_MD_CTX_free(m->sha256);
+	free_entity(m->top);
+	buf_free(&m->seg);
+	buf_free(&m->all);
+	free(m);
+	*mp = NULL;
 }
