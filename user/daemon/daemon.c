@@ -9,8 +9,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "sink/event_file.h"
 #include "flow/flow.h"
+#include "sink/event_file.h"
+#include "sink/files_log.h"
+#include "sink/log_writer.h"
+#include "sink/smtp_log.h"
+#include "sink/weird_log.h"
 
 int daemon_setup(struct daemon *d)
 {
@@ -33,6 +37,29 @@ int daemon_setup(struct daemon *d)
 			return err;
 		}
 	}
+	/* Log builders first (they emit rows and weirds), then the writer.
+	 * files_log tells smtp_log about new files synchronously, so their
+	 * relative order does not matter. */
+	err = files_log_new(&d->files_log, cfg, &d->bus);
+	if (!err)
+		err = bus_add(&d->bus, files_log_sink(d->files_log));
+	if (!err)
+		err = smtp_log_new(&d->smtp_log, cfg, &d->bus, d->files_log);
+	if (!err)
+		err = bus_add(&d->bus, smtp_log_sink(d->smtp_log));
+	if (!err)
+		err = weird_log_new(&d->weirds, cfg, &d->bus);
+	if (!err)
+		err = bus_add(&d->bus, weird_log_sink(d->weirds));
+	if (!err && !cfg->no_logs) {
+		err = log_writer_new(&d->logs, cfg, &d->bus);
+		if (!err)
+			err = bus_add(&d->bus, log_writer_sink(d->logs));
+	}
+	if (err) {
+		fprintf(stderr, "mailtapd: logs: %s\n", strerror(-err));
+		return err;
+	}
 	err = flow_table_new(&d->ft, cfg, &d->bus);
 	if (err) {
 		fprintf(stderr, "mailtapd: flow table: %s\n", strerror(-err));
@@ -53,4 +80,8 @@ void daemon_teardown(struct daemon *d)
 	flow_table_free(&d->ft);
 	bus_flush(&d->bus);
 	event_file_free(&d->events);
+	smtp_log_free(&d->smtp_log);
+	files_log_free(&d->files_log);
+	weird_log_free(&d->weirds);
+	log_writer_free(&d->logs);
 }
