@@ -13,6 +13,7 @@
 #include "sink/event_file.h"
 #include "sink/files_log.h"
 #include "sink/log_writer.h"
+#include "sink/pop3_log.h"
 #include "sink/smtp_log.h"
 #include "sink/weird_log.h"
 
@@ -48,6 +49,10 @@ int daemon_setup(struct daemon *d)
 	if (!err)
 		err = bus_add(&d->bus, smtp_log_sink(d->smtp_log));
 	if (!err)
+		err = pop3_log_new(&d->pop3_log, cfg, &d->bus, d->files_log);
+	if (!err)
+		err = bus_add(&d->bus, pop3_log_sink(d->pop3_log));
+	if (!err)
 		err = weird_log_new(&d->weirds, cfg, &d->bus);
 	if (!err)
 		err = bus_add(&d->bus, weird_log_sink(d->weirds));
@@ -81,6 +86,7 @@ void daemon_teardown(struct daemon *d)
 	bus_flush(&d->bus);
 	event_file_free(&d->events);
 	smtp_log_free(&d->smtp_log);
+	pop3_log_free(&d->pop3_log);
 	files_log_free(&d->files_log);
 	weird_log_free(&d->weirds);
 	log_writer_free(&d->logs);
