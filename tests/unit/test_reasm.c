@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* test_reasm.c - TCP reassembly: every order of small streams, overlaps
+ * with different content, wraparound, gaps by ACK, the buffer cap, FIN. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "reassembly/reasm.h"
+
+struct out {
+	uint8_t data[1 << 16];
+	size_t len;
+	uint64_t gaps;
+	uint64_t gap_bytes;
+	uint64_t inconsistent;
+	uint64_t next_off; /* offsets must be contiguous */
+};
+
+static void o_deliver(void *arg, uint64_t off, const uint8_t *p, size_t n)
+{
+	struct out *o = arg;
+
+	assert_int_equal(off, o->next_off);
+	memcpy(o->data + o->len, p, n);
+	o->len += n;
+	o->next_off += n;
+}
+
+static void o_gap(void *arg, uint64_t off, uint64_t len)
+{
+	struct out *o = arg;
+
+	assert_int_equal(off, o->next_off);
+	o->gaps++;
+	o->gap_bytes += len;
+	o->next_off += len;
+	memset(o->data + o->len, '#', len); /* visible in comparisons */
+	o->len += len;
+}
+
+static void o_inc(void *arg, uint64_t off, uint64_t len)
+{
+	(void)off;
+	(void)len;
+	((struct out *)arg)->inconsistent++;
+}
+
+static const struct reasm_ops ops = { o_deliver, o_gap, o_inc };
+
+static void setup(struct reasm_dir *d, struct out *o, struct reasm_acct *a,
+		  uint32_t isn, uint64_t cap)
+{
+	memset(o, 0, sizeof(*o));
+	memset(a, 0, sizeof(*a));
+	reasm_init(d, &ops, o, a, cap);
+	reasm_start(d, isn);
+}
+
+static void test_every_permutation(void **state)
+{
+	static const char *const seg[] = { "abc", "defg", "h", "ijklm" };
+	const uint32_t isns[] = { 1000, 0xfffffffa }; /* wraps inside */
+	int perm[4] = { 0, 1, 2, 3 };
+	unsigned int count = 0;
+
+	(void)state;
+	/* Heap's algorithm over 4 segments: 24 orders x 2 ISNs */
+	for (size_t k = 0; k < 2; k++) {
+		int c[4] = { 0 }, i = 0;
+
+		for (;;) {
+			struct reasm_dir d;
+			struct out o;
+			struct reasm_acct a;
+			uint32_t off[4] = { 0, 3, 7, 8 };
+
+			setup(&d, &o, &a, isns[k], 1 << 20);
+			for (int j = 0; j < 4; j++)
+				reasm_segment(&d, isns[k] + off[perm[j]],
+					      (const uint8_t *)seg[perm[j]],
+					      strlen(seg[perm[j]]));
+			assert_int_equal(o.len, 13);
+			assert_memory_equal(o.data, "abcdefghijklm", 13);
+			assert_int_equal(o.gaps, 0);
+			assert_int_equal(a.mem_bytes, d.tail_len);
+			reasm_free(&d);
+			assert_int_equal(a.mem_bytes, 0);
+			count++;
+			while (i < 4 && c[i] >= i) {
+				c[i] = 0;
+				i++;
+			}
+			if (i >= 4)
+				break;
+			{
+				int s = i % 2 ? c[i] : 0, t = perm[s];
+
+				perm[s] = perm[i];
+				perm[i] = t;
+			}
+			c[i]++;
+			i = 0;
+		}
+	}
+	assert_int_equal(count, 48);
+}
+
+static void test_overlap_first_copy_wins(void **state)
+{
+	struct reasm_dir d;
+	struct out o;
+	struct reasm_acct a;
+
+	(void)state;
+	setup(&d, &o, &a, 100, 1 << 20);
+	/* out of order first, then an overlapping segment with other bytes */
+	reasm_segment(&d, 105, (const uint8_t *)"FGHIJ", 5);
+	reasm_segment(&d, 100, (const uint8_t *)"abcdefgh", 8);
+	assert_int_equal(o.len, 10);
+	assert_memory_equal(o.data, "abcdeFGHIJ", 10);
+	assert_int_equal(o.inconsistent, 1);
+	/* a retransmission of delivered bytes, different: flagged */
+	reasm_segment(&d, 100, (const uint8_t *)"abXde", 5);
+	assert_int_equal(o.inconsistent, 2);
+	/* identical retransmission: not flagged */
+	reasm_segment(&d, 100, (const uint8_t *)"abcde", 5);
+	assert_int_equal(o.inconsistent, 2);
+	assert_int_equal(o.len, 10);
+	reasm_free(&d);
+}
+
+static void test_gap_by_ack(void **state)
+{
+	struct reasm_dir d;
+	struct out o;
+	struct reasm_acct a;
+
+	(void)state;
+	setup(&d, &o, &a, 0, 1 << 20);
+	reasm_segment(&d, 0, (const uint8_t *)"hello", 5);
+	reasm_segment(&d, 10, (const uint8_t *)"world", 5);
+	/* the peer acked through 15: bytes 5..9 were never seen */
+	reasm_ack(&d, 15);
+	assert_int_equal(o.gaps, 1);
+	assert_int_equal(o.gap_bytes, 5);
+	assert_memory_equal(o.data, "hello#####world", 15);
+	/* an ACK beyond everything: gap up to it */
+	reasm_ack(&d, 20);
+	assert_int_equal(o.gap_bytes, 10);
+	reasm_free(&d);
+}
+
+static void test_cap_hit(void **state)
+{
+	struct reasm_dir d;
+	struct out o;
+	struct reasm_acct a;
+	uint8_t blk[100];
+
+	(void)state;
+	memset(blk, 'x', sizeof(blk));
+	setup(&d, &o, &a, 0, 250);
+	/* a hole at 0..9, then 5 blocks of 100: the cap (250) forces the
+	 * hole to become a gap */
+	for (int i = 0; i < 5; i++)
+		reasm_segment(&d, 10 + 100 * i, blk, 100);
+	assert_true(a.cap_hits > 0);
+	assert_int_equal(o.gap_bytes, 10);
+	assert_int_equal(o.len, 510);
+	assert_true(d.ooo_bytes <= 250);
+	reasm_free(&d);
+	assert_int_equal(a.mem_bytes, 0);
+}
+
+static void test_fin_and_flush(void **state)
+{
+	struct reasm_dir d;
+	struct out o;
+	struct reasm_acct a;
+
+	(void)state;
+	setup(&d, &o, &a, 50, 1 << 20);
+	reasm_segment(&d, 50, (const uint8_t *)"abc", 3);
+	reasm_fin(&d, 60);
+	assert_false(d.done);
+	/* data beyond FIN is ignored */
+	reasm_segment(&d, 60, (const uint8_t *)"zzz", 3);
+	reasm_segment(&d, 56, (const uint8_t *)"ghij", 4);
+	reasm_flush(&d);
+	assert_true(d.done);
+	assert_int_equal(o.len, 10);
+	assert_memory_equal(o.data, "abc###ghij", 10);
+	reasm_free(&d);
+}
+
+static void test_old_and_huge_ack_ignored(void **state)
+{
+	struct reasm_dir d;
+	struct out o;
+	struct reasm_acct a;
+
+	(void)state;
+	setup(&d, &o, &a, 5000, 1 << 20);
+	reasm_segment(&d, 4000, (const uint8_t *)"old", 3); /* before start */
+	reasm_ack(&d, 5000 + (1u << 31));                /* implausible */
+	assert_int_equal(o.len, 0);
+	assert_int_equal(o.gaps, 0);
+	reasm_free(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_permutation),
+		cmocka_unit_test(test_overlap_first_copy_wins),
+		cmocka_unit_test(test_gap_by_ack),
+		cmocka_unit_test(test_cap_hit),
+		cmocka_unit_test(test_fin_and_flush),
+		cmocka_unit_test(test_old_and_huge_ack_ignored),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
