@@ -108,12 +108,12 @@ $(BUILD)/asan/mailtapd: $(BUILD)/asan/$(DAEMON_MAIN:.c=.o) $(BUILD)/asan/libmail
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libmailtap.a
 	$(call msg,TEST-CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -o $@ $(filter %.c %.a,$^) -lcmocka $(LDLIBS)
 
 $(BUILD)/asan/tests/%: tests/unit/%.c $(BUILD)/asan/libmailtap.a
 	$(call msg,TEST-CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(SAN) -o $@ $(filter %.c %.a,$^) -lcmocka $(LDLIBS)
 
 unit: $(UNIT_BINS)
 	$(Q)tests/run-unit.sh $(UNIT_BINS)
@@ -142,7 +142,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJS_FUZZ)
 	$(call msg,FUZZ-LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz -O1 -g $(WARN) -std=gnu11 \
-		-fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+		-fsanitize=fuzzer,address,undefined -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* test_mime.c - the MIME layer: headers and folding, multipart CRLF
+ * delay, QP and base64 with their Zeek error texts, nesting and limits. */
+#include "harness.h"
+
+#include "analyzer/mime.h"
+
+#define ALL EV_ALL
+
+static void feed(struct world *w, struct mime_mail *m, const char *text)
+{
+	/* one line per '\n' (no CR in these fixtures) */
+	const char *p = text;
+
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char *copy = malloc(n + 1);
+
+		/* a private copy, freed at once: MIME must not keep it */
+		memcpy(copy, p, n);
+		mime_mail_deliver(m, (uint8_t *)copy, n, true);
+		memset(copy, 'Z', n);
+		free(copy);
+		p += n + (e ? 1 : 0);
+	}
+	(void)w;
+}
+
+static struct mime_mail *start(struct world *w)
+{
+	struct mime_mail *m;
+
+	world_init(w, NULL, ALL);
+	assert_int_equal(mime_mail_new(&m, &w->ctx, "SMTP", true), 0);
+	return m;
+}
+
+static void test_headers_and_folding(void **state)
+{
+	struct world w;
+	struct mime_mail *m = start(&w);
+
+	(void)state;
+	feed(&w, m, "From: a@b\nSubject: one\n\ttwo\nno colon here\n"
+		    "X-Empty:\n\nbody\n");
+	mime_mail_end(&m);
+	assert_true(rec_find(&w.rec, "\"original_name\":\"Subject\"",
+			     "\"value\":\"one\\\\x09two\"") >= 0);
+	assert_true(rec_find(&w.rec, "\"name\":\"X-EMPTY\",\"value\":\"\"",
+			     NULL) >= 0);
+	assert_int_equal(rec_count(&w.rec, "mime_one_header"), 3);
+	assert_true(rec_find(&w.rec, "mime_all_headers", "\"3\":") >= 0);
+	assert_true(rec_find(&w.rec, "mime_entity_data",
+			     "\"length\":6,\"data\":\"body\\\\x0d\\\\x0a\"") >= 0);
+	assert_true(rec_find(&w.rec, "mime_content_hash\"",
+			     "\"content_len\":6") >= 0);
+	world_free(&w);
+}
+
+static void test_multipart_crlf_delay(void **state)
+{
+	struct world w;
+	struct mime_mail *m = start(&w);
+
+	(void)state;
+	feed(&w, m,
+	     "Content-Type: multipart/mixed; boundary=\"XX\"\n\npreamble\n"
+	     "--XX\nContent-Type: text/plain\n\nHello\n\n world\n"
+	     "--XX\nContent-Transfer-Encoding: base64\n\naGk=\n--XX--\nepilogue\n");
+	/* the multipart top level ends at its closing boundary */
+	assert_int_equal(rec_count(&w.rec, "mime_end_entity"), 3);
+	mime_mail_end(&m);
+	assert_true(rec_find(&w.rec, "mime_segment_data",
+			     "\"data\":\"Hello\"") >= 0);
+	assert_true(rec_find(&w.rec, "mime_segment_data",
+			     "\"data\":\"\\\\x0d\\\\x0a world\"") >= 0);
+	/* the CRLF before the boundary is not content: 5 + 2 + 8 */
+	assert_true(rec_find(&w.rec, "mime_entity_data", "\"length\":15") >=
+		    0);
+	assert_true(rec_find(&w.rec, "mime_entity_data",
+			     "\"length\":2,\"data\":\"hi\"") >= 0);
+	assert_int_equal(rec_count(&w.rec, "mime_begin_entity"), 3);
+	assert_int_equal(rec_count(&w.rec, "epilogue"), 0);
+	assert_true(rec_find(&w.rec, "mime_all_data", "\"length\":17") >= 0);
+	world_free(&w);
+}
+
+static void test_quoted_printable_errors(void **state)
+{
+	struct world w;
+	struct mime_mail *m = start(&w);
+
+	(void)state;
+	feed(&w, m, "Content-Transfer-Encoding: quoted-printable\n\n"
+		    "a=3Db=\nc  \n=ZZ\n\x7f\n");
+	mime_mail_end(&m);
+	/* soft break joins, trailing blanks go, =ZZ kept with an event */
+	assert_true(rec_find(&w.rec, "mime_entity_data",
+			     "a=bc\\\\x0d\\\\x0a=ZZ") >= 0);
+	assert_true(rec_find(&w.rec, "illegal encoding",
+			     "= is not followed by two hexadecimal digits") >= 0);
+	assert_true(rec_find(&w.rec, "illegal encoding",
+			     "control characters in quoted-printable encoding: 127") >= 0);
+	world_free(&w);
+}
+
+static void test_base64_errors(void **state)
+{
+	struct world w;
+	struct mime_mail *m = start(&w);
+
+	(void)state;
+	feed(&w, m, "Content-Transfer-Encoding: base64\n\naGVs bG8\n");
+	mime_mail_end(&m);
+	assert_true(rec_find(&w.rec, "base64_illegal_encoding",
+			     "character 32 ignored by Base64 decoding") >= 0);
+	assert_true(rec_find(&w.rec, "base64_illegal_encoding",
+			     "incomplete base64 group, padding with 6 bits of 0") >= 0);
+	assert_true(rec_find(&w.rec, "mime_entity_data", "\"data\":\"hello\"") >=
+		    0);
+	world_free(&w);
+}
+
+static void test_format_problems(void **state)
+{
+	struct world w;
+	struct mime_mail *m = start(&w);
+
+	(void)state;
+	feed(&w, m, " leading blank\nContent-Type: multipart/mixed\n"
+		    "Content-Type: text\n\nbody\n");
+	mime_mail_end(&m);
+	assert_true(rec_find(&w.rec, "illegal format",
+			     "first header line starts with linear whitespace") >= 0);
+	assert_true(rec_find(&w.rec, "illegal format",
+			     "media type/subtype not found in content type") >= 0);
+	world_free(&w);
+
+	m = start(&w);
+	feed(&w, m, "Content-Type: multipart/mixed\n\nbody\n");
+	mime_mail_end(&m);
+	assert_true(rec_find(&w.rec, "illegal format",
+			     "boundary delimiter is not specified") >= 0);
+	world_free(&w);
+
+	m = start(&w);
+	feed(&w, m, "Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+		    "Subject: never ends\n");
+	mime_mail_end(&m);
+	assert_true(rec_find(&w.rec, "illegal format", "entity body missing") >=
+		    0);
+	assert_true(rec_find(&w.rec, "illegal format",
+			     "multipart closing boundary delimiter missing") >= 0);
+	world_free(&w);
+}
+
+static void test_depth_limit(void **state)
+{
+	struct world w;
+	struct mime_mail *m = start(&w);
+
+	(void)state;
+	w.cfg.lim.mime_max_depth = 3;
+	for (int i = 0; i < 6; i++)
+		feed(&w, m, "Content-Type: message/rfc822\n\n");
+	feed(&w, m, "Subject: deep\n\ndropped content\n");
+	mime_mail_end(&m);
+	assert_true(rec_find(&w.rec, "exceeded_mime_max_depth",
+			     "\"addl\":\"3\"") >= 0);
+	assert_int_equal(rec_count(&w.rec, "mime_begin_entity"), 4);
+	assert_int_equal(rec_count(&w.rec, "mime_end_entity"), 4);
+	assert_int_equal(rec_count(&w.rec, "dropped content"), 0);
+	world_free(&w);
+}
+
+static void test_header_bytes_limit(void **state)
+{
+	struct world w;
+	struct mime_mail *m = start(&w);
+
+	(void)state;
+	w.cfg.lim.mime_max_header_bytes = 64;
+	feed(&w, m, "X-Long: start\n");
+	for (int i = 0; i < 20; i++)
+		feed(&w, m, "\tcontinuation line\n");
+	feed(&w, m, "\nbody\n");
+	mime_mail_end(&m);
+	assert_true(rec_find(&w.rec, "exceeded_mime_max_header_bytes", NULL) >=
+		    0);
+	world_free(&w);
+}
+
+static void test_gap_event(void **state)
+{
+	struct world w;
+	struct mime_mail *m = start(&w);
+
+	(void)state;
+	feed(&w, m, "Subject: x\n\nabc\n");
+	mime_mail_gap(m, 100);
+	mime_mail_end(&m);
+	assert_true(rec_find(&w.rec, "mime_content_gap",
+			     "\"offset\":5,\"len\":100") >= 0);
+	world_free(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_headers_and_folding),
+		cmocka_unit_test(test_multipart_crlf_delay),
+		cmocka_unit_test(test_quoted_printable_errors),
+		cmocka_unit_test(test_base64_errors),
+		cmocka_unit_test(test_format_problems),
+		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_header_bytes_limit),
+		cmocka_unit_test(test_gap_event),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
