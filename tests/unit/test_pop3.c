@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* test_pop3.c - the POP3 analyzer: states, pipelining, logins per
+ * mechanism, multi-line responses, STLS, and the Zeek bugs it fixes. */
+#include "harness.h"
+
+#define C(s) { true, s }
+#define S(s) { false, s }
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static void pop3_world(struct world *w, const struct turn *t, size_t n)
+{
+	world_play_all_splits(w, &pop3_analyzer_ops, EV_ALL, t, n);
+}
+
+static void test_user_pass_list_retr(void **state)
+{
+	static const struct turn t[] = {
+		S("+OK ready\r\n"),
+		C("USER  bob\r\n"), S("+OK\r\n"),
+		C("PASS s3cret\r\n"), S("+OK logged in\r\n"),
+		C("LIST\r\n"), S("+OK 1 messages\r\n1 120\r\n.\r\n"),
+		C("RETR 1\r\n"),
+		S("+OK 120 octets\r\nSubject: hi\r\n\r\n..leading dot\r\n+OK not a status\r\n.\r\n"),
+		C("DELE 1\r\n"), S("+OK deleted\r\n"),
+		C("QUIT\r\n"), S("+OK bye\r\n"),
+	};
+	struct world w;
+
+	(void)state;
+	pop3_world(&w, t, N(t));
+	/* whitespace runs compressed like Zeek */
+	assert_true(rec_find(&w.rec, "\"command\":\"USER\",\"arg\":\"bob\"",
+			     NULL) >= 0);
+	assert_true(rec_find(&w.rec, "pop3_login_success",
+			     "\"user\":\"bob\",\"password\":\"s3cret\"") >= 0);
+	assert_true(rec_find(&w.rec, "pop3_data", "\"data\":\"1 120\"") >= 0);
+	/* RETR: dot-unstuffed for MIME, and +OK inside the body is data */
+	assert_true(rec_find(&w.rec, "mime_segment_data",
+			     "\"data\":\".leading dot") >= 0);
+	assert_true(rec_find(&w.rec, "pop3_data", "+OK not a status") >= 0);
+	assert_int_equal(rec_count(&w.rec, "\"pop3_reply\""), 7);
+	/* the +OK line itself is not a header of the mail */
+	assert_int_equal(rec_count(&w.rec, "120 octets\"}") +
+				 rec_count(&w.rec, "mime_one_header"),
+			 2);
+	assert_true(rec_find(&w.rec, "\"command\":\"QUIT\"", NULL) >= 0);
+	world_free(&w);
+}
+
+static void test_pipelined_commands_wait(void **state)
+{
+	static const struct turn t[] = {
+		S("+OK ready\r\n"),
+		C("USER a\r\nPASS b\r\nSTAT\r\n"),
+		S("+OK\r\n+OK in\r\n+OK 0 0\r\n"),
+	};
+	struct world w;
+	int u, p, s;
+
+	(void)state;
+	pop3_world(&w, t, N(t));
+	u = rec_find(&w.rec, "\"command\":\"USER\"", NULL);
+	p = rec_find(&w.rec, "\"command\":\"PASS\"", NULL);
+	s = rec_find(&w.rec, "\"command\":\"STAT\"", NULL);
+	/* each command is reported after the previous reply */
+	assert_true(u >= 0 && p > u && s > p);
+	assert_true(rec_find(&w.rec, "\"msg\":\"in\"", NULL) < s);
+	world_free(&w);
+}
+
+static void test_auth_plain_initial_response(void **state)
+{
+	/* AHVzZXIAcHc= = \0user\0pw (Zeek ignores the initial response) */
+	static const struct turn t[] = {
+		S("+OK ready\r\n"), C("AUTH PLAIN AHVzZXIAcHc=\r\n"),
+		S("+OK welcome\r\n"),
+	};
+	struct world w;
+
+	(void)state;
+	pop3_world(&w, t, N(t));
+	assert_true(rec_find(&w.rec, "pop3_login_success",
+			     "\"user\":\"user\",\"password\":\"pw\"") >= 0);
+	world_free(&w);
+}
+
+static void test_auth_login_and_failure(void **state)
+{
+	static const struct turn t[] = {
+		S("+OK ready\r\n"), C("AUTH login\r\n"), S("+ VXNlcm5hbWU6\r\n"),
+		C("Ym9i\r\n"), S("+ UGFzc3dvcmQ6\r\n"), C("d3Jvbmc=\r\n"),
+		S("-ERR no\r\n"), C("AUTH CRAM-MD5\r\n"), S("+ PDE+\r\n"),
+		C("Ym9iIGFiY2RlZg==\r\n"), S("+OK ok\r\n"),
+	};
+	struct world w;
+
+	(void)state;
+	pop3_world(&w, t, N(t));
+	assert_true(rec_find(&w.rec, "pop3_login_failure",
+			     "\"user\":\"bob\",\"password\":\"wrong\"") >= 0);
+	assert_true(rec_find(&w.rec, "pop3_login_success", "\"user\":\"bob\"") >=
+		    0);
+	assert_int_equal(rec_count(&w.rec, "pop3_server_command_unknown"), 0);
+	world_free(&w);
+}
+
+static void test_zeek_bugs_fixed(void **state)
+{
+	static const struct turn t[] = {
+		S("+OK ready\r\n"), C("USER bob\r\n"), S("+OK\r\n"),
+		/* a bare AUTH listing after USER is no login */
+		C("AUTH\r\n"), S("+OK\r\nPLAIN\r\n.\r\n"),
+		C("USER bob\r\n"), S("+OK\r\n"),
+		C("PASS pw\r\n"), S("+OK in\r\n"),
+		/* an unknown command's -ERR after login is no login failure */
+		C("XYZZY\r\n"), S("-ERR what\r\n"),
+		C("STAT\r\n"), S("+OK 0 0\r\n"),
+	};
+	struct world w;
+
+	(void)state;
+	pop3_world(&w, t, N(t));
+	assert_int_equal(rec_count(&w.rec, "pop3_login_success"), 1);
+	assert_int_equal(rec_count(&w.rec, "pop3_login_failure"), 0);
+	assert_true(rec_find(&w.rec, "pop3_client_command_unknown", "XYZZY") >=
+		    0);
+	/* still in TRANSACTION: STAT allowed */
+	assert_true(rec_find(&w.rec, "\"command\":\"STAT\"", NULL) >= 0);
+	world_free(&w);
+}
+
+static void test_state_checks_and_guessing(void **state)
+{
+	static const struct turn t[] = {
+		S("+OK ready\r\n"), C("DELE 1\r\n"), S("+OK\r\n"),
+		C("USER x\r\n"), S("-ERR\r\n"),
+	};
+	struct world w;
+
+	(void)state;
+	pop3_world(&w, t, N(t));
+	assert_true(rec_find(&w.rec, "\"msg\":\"DELE\"",
+			     "not allowed in other state than 'transaction'") >= 0);
+	assert_true(rec_find(&w.rec, "no auth required", NULL) >= 0);
+	assert_true(rec_find(&w.rec, "\"msg\":\"USER\"",
+			     "not allowed in other state than 'authorization'") >= 0);
+	world_free(&w);
+}
+
+static void test_stls_and_limits(void **state)
+{
+	static const struct turn t[] = {
+		S("+OK ready\r\n"), C("STLS\r\n"), S("+OK begin\r\n"),
+		S("\x16\x03\x01garbage\r\n"),
+	};
+	struct world w;
+
+	(void)state;
+	pop3_world(&w, t, N(t));
+	assert_int_equal(rec_count(&w.rec, "pop3_starttls"), 1);
+	assert_int_equal(rec_count(&w.rec, "\"msg\":\"begin\""), 0);
+	assert_true(w.ctx.want_bypass);
+	world_free(&w);
+
+	{
+		char buf[200];
+		struct turn u[] = { S("+OK ready\r\n"), C(buf) };
+
+		buf[0] = '\0';
+		for (int i = 0; i < 15; i++)
+			strcat(buf, "NOOP\r\n");
+		pop3_world(&w, u, N(u));
+		assert_int_equal(
+			rec_count(&w.rec, "pop3_client_too_many_pending_commands"),
+			5);
+		world_free(&w);
+	}
+}
+
+static void test_server_garbage_disables(void **state)
+{
+	static const struct turn t[] = {
+		S("+OK ready\r\n"), C("CAPA\r\n"), S("GARBAGE here\r\n"),
+		S("+OK more\r\n"),
+	};
+	struct world w;
+
+	(void)state;
+	pop3_world(&w, t, N(t));
+	assert_true(rec_find(&w.rec, "pop3_server_command_unknown", "GARBAGE") >=
+		    0);
+	assert_true(rec_find(&w.rec, "pop3_analyzer_disabled",
+			     "unknown server command (GARBAGE)") >= 0);
+	assert_int_equal(rec_count(&w.rec, "\"msg\":\"more\""), 0);
+	world_free(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_user_pass_list_retr),
+		cmocka_unit_test(test_pipelined_commands_wait),
+		cmocka_unit_test(test_auth_plain_initial_response),
+		cmocka_unit_test(test_auth_login_and_failure),
+		cmocka_unit_test(test_zeek_bugs_fixed),
+		cmocka_unit_test(test_state_checks_and_guessing),
+		cmocka_unit_test(test_stls_and_limits),
+		cmocka_unit_test(test_server_garbage_disables),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
