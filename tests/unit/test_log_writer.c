@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* test_log_writer.c - Zeek TSV values (escaping, unset/empty, sets,
+ * limits) and JSON rows. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sink/log_writer.h"
+
+static const struct log_field fields[] = {
+	{ "ts", LOG_TIME },	  { "s", LOG_STRING },	 { "a", LOG_ADDR },
+	{ "p", LOG_PORT },	  { "b", LOG_BOOL },	 { "set", LOG_SET_STRING },
+	{ "path", LOG_VEC_ADDR }, { "unset", LOG_STRING },
+};
+static const struct log_schema schema = { "test", fields, 8 };
+
+static void row(struct log_value *v, const char *s, size_t slen,
+		struct ev_bytes *set, size_t nset, struct mt_addr *addrs)
+{
+	memset(v, 0, 8 * sizeof(*v));
+	v[0] = (struct log_value){ .set = true, .t = 1254722768.219663 };
+	v[1] = (struct log_value){ .set = true, .s = EV_BYTES(s, slen) };
+	mt_addr_parse("2001:db8::1", &v[2].a);
+	v[2].set = true;
+	v[3] = (struct log_value){ .set = true, .u = 25 };
+	v[4] = (struct log_value){ .set = true, .b = true };
+	v[5] = (struct log_value){ .set = true, .strs = { set, nset } };
+	v[6] = (struct log_value){ .set = true, .addrs = { addrs, 2 } };
+}
+
+static void test_tsv(void **state)
+{
+	struct mt_config cfg;
+	struct log_value v[8];
+	struct ev_bytes set[2] = { EV_STR("a,b"), EV_STR("c") };
+	struct mt_addr addrs[2];
+	unsigned int t = 0, ct = 0;
+	char buf[1024];
+	size_t n;
+
+	(void)state;
+	config_defaults(&cfg);
+	mt_addr_parse("10.0.0.1", &addrs[0]);
+	mt_addr_parse("10.0.0.2", &addrs[1]);
+	row(v, "x\ty\\z\xff", 6, set, 2, addrs);
+	n = log_row_tsv(buf, sizeof(buf), &schema, v, &cfg.lim, &t, &ct);
+	buf[n] = '\0';
+	assert_string_equal(buf, "1254722768.219663\tx\\x09y\\x5cz\\xff\t"
+				 "2001:db8::1\t25\tT\ta\\x2cb,c\t"
+				 "10.0.0.1,10.0.0.2\t-\n");
+	/* "-" and "(empty)" strings, empty string and empty set */
+	row(v, "-", 1, set, 0, addrs);
+	n = log_row_tsv(buf, sizeof(buf), &schema, v, &cfg.lim, &t, &ct);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\t\\x2d\t"));
+	assert_non_null(strstr(buf, "\t(empty)\t10.0.0.1"));
+	row(v, "(empty)", 7, set, 1, addrs);
+	n = log_row_tsv(buf, sizeof(buf), &schema, v, &cfg.lim, &t, &ct);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\t\\x28empty)\t"));
+	row(v, "", 0, set, 1, addrs);
+	n = log_row_tsv(buf, sizeof(buf), &schema, v, &cfg.lim, &t, &ct);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, ".219663\t(empty)\t"));
+	/* string limit */
+	cfg.lim.log_max_field_string_bytes = 4;
+	row(v, "abcdefgh", 8, set, 1, addrs);
+	n = log_row_tsv(buf, sizeof(buf), &schema, v, &cfg.lim, &t, &ct);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\tabcd\t"));
+	assert_int_equal(t, 1);
+}
+
+static void test_json(void **state)
+{
+	struct log_value v[8];
+	struct ev_bytes set[1] = { EV_STR("q\"r") };
+	struct mt_addr addrs[2];
+	struct jw w;
+
+	(void)state;
+	mt_addr_parse("10.0.0.1", &addrs[0]);
+	mt_addr_parse("10.0.0.2", &addrs[1]);
+	row(v, "\x01ok", 3, set, 1, addrs);
+	jw_init(&w, false);
+	log_row_json(&w, &schema, v);
+	assert_string_equal(w.buf,
+			    "{\"ts\":1254722768.219663,\"s\":\"\\\\x01ok\","
+			    "\"a\":\"2001:db8::1\",\"p\":25,\"b\":true,"
+			    "\"set\":[\"q\\\"r\"],\"path\":[\"10.0.0.1\","
+			    "\"10.0.0.2\"]}");
+	jw_free(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tsv),
+		cmocka_unit_test(test_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
