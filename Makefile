@@ -124,7 +124,7 @@ unit-asan: $(UNIT_BINS_ASAN)
 		tests/run-unit.sh $(UNIT_BINS_ASAN)
 
 # --- corpus tests (Zeek captures vs Zeek baselines) --------------------------
-corpus: all $(BUILD)/asan/mailtapd
+corpus: all
 	$(Q)tests/corpus/run.sh $(BUILD)
 
 # --- live end-to-end tests (network namespaces; root) ------------------------

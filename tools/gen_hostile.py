@@ -129,12 +129,12 @@ def mimebomb(w, t, rng, scale):
     out += [b"\tcontinuation %d" % i for i in range(int(20000 * scale))]
     depth = int(500 * scale) or 1
     for d in range(depth):
-        out += [b"Content-Type: multipart/mixed; boundary=\"b%d\"" % d, b"", b"--b%d" % d]
+        out += [b"Content-Type: multipart/mixed; boundary=\"b%d_x\"" % d, b"", b"--b%d_x" % d]
     parts = int(5000 * scale)
     for p in range(parts):
-        out += [b"Content-Type: text/plain", b"", b"part %d" % p, b"--b%d" % (depth - 1)]
+        out += [b"Content-Type: text/plain", b"", b"part %d" % p, b"--b%d_x" % (depth - 1)]
     for d in reversed(range(depth)):
-        out += [b"--b%d--" % d]
+        out += [b"--b%d_x--" % d]
     stream(c, True, b"\r\n".join(out) + b"\r\n.\r\n")
     c.send(False, b"250 queued\r\n")
     c.close()

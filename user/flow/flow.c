@@ -48,6 +48,7 @@ struct flow {
 	bool eof_sent[2];
 	bool bypassed;
 	bool ending;
+	bool an_failed;
 	double last_ts;
 	struct stream_dump *dump;
 	struct flow_table *ft;
@@ -67,12 +68,16 @@ struct flow_table {
 	struct reasm_acct acct;
 	struct uid_gen uids;
 	struct stream_dump_ctx dump;
+	uint64_t flow_mem; /* flow entries and analyzer states */
 	flow_bypass_cb bypass_cb;
 	void *bypass_arg;
 	double now;
 };
 
 static const struct reasm_ops flow_reasm_ops;
+
+/* What an analyzer's state costs, roughly (for the memory budget). */
+#define FLOW_ANALYZER_COST 1024
 
 static uint32_t hash_key(const struct flow_key *k)
 {
@@ -147,7 +152,7 @@ const struct flow_stats *flow_table_stats(const struct flow_table *ft)
 	m->st.ooo_dropped_bytes = ft->acct.dropped_bytes;
 	m->st.retrans_bytes = ft->acct.retrans_bytes;
 	m->st.retrans_mismatch = ft->acct.inconsistent;
-	m->st.mem_bytes = ft->acct.mem_bytes;
+	m->st.mem_bytes = ft->acct.mem_bytes + ft->flow_mem;
 	return &ft->st;
 }
 
@@ -210,6 +215,21 @@ static void maybe_bypass(struct flow *f)
 		f->ft->bypass_cb(f->ft->bypass_arg, &f->info, true);
 }
 
+/* Analyzers are created with the first payload byte: a SYN flood costs
+ * flow entries only. */
+static bool analyzer_ready(struct flow *f)
+{
+	if (f->an || !f->ops || f->an_failed)
+		return f->an != NULL;
+	if (f->ops->new(&f->an, &f->ctx)) {
+		f->an = NULL;
+		f->an_failed = true;
+		return false;
+	}
+	f->ft->flow_mem += FLOW_ANALYZER_COST;
+	return true;
+}
+
 static void side_deliver(void *arg, uint64_t off, const uint8_t *p, size_t n)
 {
 	struct flow_side *s = arg;
@@ -219,7 +239,7 @@ static void side_deliver(void *arg, uint64_t off, const uint8_t *p, size_t n)
 	f->st[s->is_orig ? 0 : 1].bytes += n;
 	if (f->dump)
 		stream_dump_data(f->dump, s->is_orig, p, n);
-	if (f->bypassed || !f->an)
+	if (f->bypassed || !analyzer_ready(f))
 		return;
 	f->ops->deliver(f->an, s->is_orig, p, n);
 	maybe_bypass(f);
@@ -233,7 +253,7 @@ static void side_gap(void *arg, uint64_t off, uint64_t len)
 	f->st[s->is_orig ? 0 : 1].gap_bytes += len;
 	if (f->dump)
 		stream_dump_gap(f->dump, s->is_orig, off, len);
-	if (f->bypassed || !f->an)
+	if (f->bypassed || !analyzer_ready(f))
 		return;
 	f->ops->gap(f->an, s->is_orig, off, len);
 	maybe_bypass(f);
@@ -276,8 +296,10 @@ static void flow_end(struct flow_table *ft, struct flow *f)
 		reasm_flush(&f->dir[d]);
 		send_eof(f, d);
 	}
-	if (f->an)
+	if (f->an) {
 		f->ops->free(&f->an);
+		ft->flow_mem -= FLOW_ANALYZER_COST;
+	}
 	ev.ts = f->info.ts;
 	ev.conn = &f->info;
 	bus_emit(ft->bus, &ev);
@@ -287,6 +309,7 @@ static void flow_end(struct flow_table *ft, struct flow *f)
 	for (int d = 0; d < 2; d++)
 		reasm_free(&f->dir[d]);
 	ft->st.active--;
+	ft->flow_mem -= sizeof(*f);
 	free(f);
 }
 
@@ -312,6 +335,18 @@ static struct flow *create(struct flow_table *ft, const struct segment *seg,
 
 	if (ft->st.active >= cfg->lim.max_flows && ft->lru_head) {
 		ft->st.evicted++;
+		an_weird_str(&ft->lru_head->ctx, "flow_evicted_table_full", NULL,
+			     NULL);
+		flow_end(ft, ft->lru_head);
+	}
+	/* The global memory budget: shed the least recently active. */
+	while (cfg->lim.mem_budget && ft->lru_head &&
+	       ft->flow_mem + ft->acct.mem_bytes + sizeof(*f) >
+		       cfg->lim.mem_budget) {
+		ft->st.evicted++;
+		ft->st.evicted_mem++;
+		an_weird_str(&ft->lru_head->ctx, "flow_evicted_memory_budget",
+			     NULL, NULL);
 		flow_end(ft, ft->lru_head);
 	}
 	f = calloc(1, sizeof(*f));
@@ -378,9 +413,7 @@ static struct flow *create(struct flow_table *ft, const struct segment *seg,
 	ft->st.created++;
 	if (f->info.partial)
 		ft->st.partial++;
-	/* The analyzer comes last: it may emit events at once. */
-	if (f->ops && f->ops->new(&f->an, &f->ctx))
-		f->an = NULL;
+	ft->flow_mem += sizeof(*f);
 	return f;
 }
 

@@ -42,7 +42,8 @@ struct flow_stats {
 	uint64_t active;
 	uint64_t created;
 	uint64_t expired;        /* idle timeout */
-	uint64_t evicted;        /* flow cap hit */
+	uint64_t evicted;        /* flow cap or memory budget hit */
+	uint64_t evicted_mem;    /* ... of which the memory budget */
 	uint64_t closed;
 	uint64_t gap_bytes;
 	uint64_t ooo_dropped_bytes; /* reassembly cap hit */

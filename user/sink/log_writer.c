@@ -384,7 +384,7 @@ void log_row_json(struct jw *w, const struct log_schema *s,
 /* --- the sink -------------------------------------------------------------- */
 
 static void limit_weird(struct log_writer *lw, const char *name,
-			const struct log_schema *s)
+			const struct log_schema *s, double ts)
 {
 	char addl[64];
 	struct event ev = { .type = EV_weird, .redact_from = EV_NO_REDACT };
@@ -394,6 +394,7 @@ static void limit_weird(struct log_writer *lw, const char *name,
 	for (const char *p = s->path; *p && n < 40; p++)
 		addl[n++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
 	memcpy(addl + n, "::LOG", 6);
+	ev.ts = ts;
 	ev.weird.name = name;
 	ev.weird.addl = EV_BYTES(addl, n + 5);
 	bus_emit(lw->bus, &ev);
@@ -429,9 +430,9 @@ static void lw_on_event(struct sink *s, const struct event *ev)
 	}
 	lw->rows++;
 	if (trunc)
-		limit_weird(lw, "log_string_field_truncated", sc);
+		limit_weird(lw, "log_string_field_truncated", sc, ev->ts);
 	if (ctrunc)
-		limit_weird(lw, "log_container_field_truncated", sc);
+		limit_weird(lw, "log_container_field_truncated", sc, ev->ts);
 }
 
 int log_writer_new(struct log_writer **out, const struct mt_config *cfg,

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* fuzz_pop3.c - libFuzzer target for the POP3 analyzer: Zeek's fuzz
+ * input format, then end of stream in both directions. */
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_world w;
+	void *an = NULL;
+
+	fuzz_world_init(&w);
+	w.conn.partial = size && (data[0] & 0x80);
+	if (pop3_analyzer_ops.new(&an, &w.ctx) == 0) {
+		fuzz_feed(&pop3_analyzer_ops, an, data, size);
+		pop3_analyzer_ops.eof(an, true);
+		pop3_analyzer_ops.eof(an, false);
+		pop3_analyzer_ops.free(&an);
+	}
+	fuzz_world_free(&w);
+	return 0;
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# run.sh BUILD SECONDS TARGET... - run each libFuzzer target for SECONDS,
+# starting from its seed corpus (tests/fuzz/corpus/<name>) plus what
+# earlier runs found (BUILD/fuzz-corpus/<name>), and replay the kept
+# crash regressions (tests/fuzz/regressions/<name>/*). One line per target.
+set -u
+build=$1 secs=$2
+shift 2
+here=$(cd "$(dirname "$0")" && pwd)
+pass=0 fail=0
+for t in "$@"; do
+	name=$(basename "$t" | sed 's/^fuzz_//')
+	work=$build/fuzz-corpus/$name
+	mkdir -p "$work"
+	seeds=()
+	[ -d "$here/corpus/$name" ] && seeds+=("$here/corpus/$name")
+	dict=()
+	[ -f "$here/$name.dict" ] && dict=(-dict="$here/$name.dict")
+	if [ -d "$here/regressions/$name" ] &&
+		! "$t" "$here/regressions/$name"/* >"$work.regress.log" 2>&1; then
+		echo "FAIL  fuzz_$name: a kept regression input crashes (see $work.regress.log)"
+		fail=$((fail + 1))
+		continue
+	fi
+	if "$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
+		-print_final_stats=1 "${dict[@]}" "$work" "${seeds[@]}" \
+		>"$work.log" 2>&1; then
+		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work.log")
+		echo "ok    fuzz_$name: ${runs:-?} executions in ${secs}s, no crash"
+		pass=$((pass + 1))
+	else
+		echo "FAIL  fuzz_$name: see $work.log"
+		grep -m3 -E 'ERROR|SUMMARY' "$work.log"
+		fail=$((fail + 1))
+	fi
+done
+echo "fuzz: $pass passed, $fail failed"
+[ $fail -eq 0 ]
