@@ -51,6 +51,8 @@ FUZZ_SRCS     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 LIB_OBJS_FUZZ := $(patsubst %.c,$(BUILD)/fuzzobj/%.o,$(LIB_SRCS))
 
+.SECONDARY:
+
 .PHONY: all deps check unit unit-asan corpus e2e fuzz fuzz-smoke fuzz-build \
 	demo bench install clean format
 

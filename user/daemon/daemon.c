@@ -4,11 +4,18 @@
 #include "daemon/daemon.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "capture/live.h"
+#include "daemon/loop.h"
+#include "daemon/privs.h"
 #include "flow/flow.h"
 #include "sink/event_file.h"
 #include "sink/files_log.h"
@@ -27,6 +34,11 @@ int daemon_setup(struct daemon *d)
 	if (cfg->dump_streams && mkdir(cfg->dump_streams, 0755) &&
 	    errno != EEXIST) {
 		fprintf(stderr, "mailtapd: %s: %s\n", cfg->dump_streams,
+			strerror(errno));
+		return -errno;
+	}
+	if (!cfg->no_logs && mkdir(cfg->log_dir, 0750) && errno != EEXIST) {
+		fprintf(stderr, "mailtapd: %s: %s\n", cfg->log_dir,
 			strerror(errno));
 		return -errno;
 	}
@@ -73,11 +85,156 @@ int daemon_setup(struct daemon *d)
 	return 0;
 }
 
+/* --- live ---------------------------------------------------------------- */
+
+static void on_ring(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	live_consume(d->live);
+}
+
+static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct daemon *d = arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			if (d->logs)
+				log_writer_reopen(d->logs);
+			if (d->events)
+				event_file_flush(d->events);
+			fprintf(stderr, "mailtapd: SIGHUP: logs reopened\n");
+		} else {
+			loop_stop(l);
+		}
+	}
+}
+
+static void emit_lost(struct daemon *d, const char *source, uint64_t n)
+{
+	struct event ev = { .type = EV_lost, .redact_from = EV_NO_REDACT };
+
+	ev.ts = (double)time(NULL);
+	ev.lost.source = source;
+	ev.lost.count = n;
+	bus_emit(&d->bus, &ev);
+}
+
+/* Every second: time moves on for flows, losses become events, files are
+ * flushed, vanished interfaces are looked for. */
+static void on_tick(struct loop *l, void *arg)
+{
+	struct daemon *d = arg;
+	struct live_counters c;
+	struct timespec ts;
+
+	(void)l;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	live_consume(d->live);
+	flow_table_advance(d->ft, (double)ts.tv_sec + ts.tv_nsec / 1e9);
+	if (live_counters(d->live, &c) == 0) {
+		uint64_t full = c.kernel[MT_CNT_RING_FULL];
+
+		if (full > d->ring_full_seen)
+			emit_lost(d, "ring", full - d->ring_full_seen);
+		d->ring_full_seen = full;
+	}
+	live_reattach(d->live);
+	if (d->events)
+		event_file_flush(d->events);
+	bus_flush(&d->bus);
+}
+
+static void bypass_flow(void *arg, const struct conn_info *c, bool add)
+{
+	struct daemon *d = arg;
+
+	if (d->live)
+		live_bypass(d->live, c, add);
+}
+
+static int write_pid(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -errno;
+	fprintf(f, "%d\n", (int)getpid());
+	fclose(f);
+	return 0;
+}
+
 int daemon_run_live(struct daemon *d)
 {
-	(void)d;
-	fprintf(stderr, "mailtapd: live capture is not built in\n");
-	return -ENOTSUP;
+	struct privs_target who;
+	sigset_t mask;
+	int err, sfd;
+
+	if (d->cfg.pcap_live) {
+		fprintf(stderr, "mailtapd: --pcap-live: not built in this version\n");
+		return -ENOTSUP;
+	}
+	err = privs_lookup(d->cfg.user, &who);
+	if (err) {
+		fprintf(stderr, "mailtapd: user %s: no such user\n", d->cfg.user);
+		return err;
+	}
+	err = loop_new(&d->loop);
+	if (err)
+		return err;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0)
+		return -errno;
+	/* The privileged part, in this order: load, attach, open the ring
+	 * consumer (live_open does all three), then drop privileges before
+	 * the first untrusted byte is parsed. */
+	err = live_open(&d->live, &d->cfg, flow_table_segment, d->ft);
+	if (err) {
+		close(sfd);
+		return err;
+	}
+	flow_table_set_bypass_cb(d->ft, bypass_flow, d);
+	if (d->cfg.pid_file)
+		write_pid(d->cfg.pid_file);
+	err = privs_drop(&who, false);
+	if (err) {
+		fprintf(stderr, "mailtapd: dropping privileges: %s\n",
+			strerror(-err));
+		goto out;
+	}
+	if (d->cfg.verbose) {
+		char desc[256];
+
+		privs_describe(desc, sizeof(desc));
+		fprintf(stderr, "mailtapd: capturing (%s)\n", desc);
+	}
+	err = loop_add_fd(d->loop, live_fd(d->live), EPOLLIN, on_ring, d);
+	if (!err)
+		err = loop_add_fd(d->loop, sfd, EPOLLIN, on_signal, d);
+	if (!err)
+		err = loop_add_timer(d->loop, 1000, on_tick, d) < 0 ? -ENOSPC : 0;
+	if (!err)
+		err = loop_run(d->loop);
+out:
+	/* drain what is left, then end every flow (records are flushed) */
+	live_consume(d->live);
+	flow_table_close_all(d->ft);
+	live_close(&d->live);
+	close(sfd);
+	if (d->cfg.pid_file)
+		unlink(d->cfg.pid_file);
+	return err;
 }
 
 void daemon_teardown(struct daemon *d)
@@ -90,4 +247,5 @@ void daemon_teardown(struct daemon *d)
 	files_log_free(&d->files_log);
 	weird_log_free(&d->weirds);
 	log_writer_free(&d->logs);
+	loop_free(&d->loop);
 }

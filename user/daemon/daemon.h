@@ -32,6 +32,7 @@ struct daemon {
 	struct live *live;
 	struct srv *srv;
 	double start_wall;
+	uint64_t ring_full_seen;
 };
 
 /* Build the pipeline (sinks first, then the flow table). Logs errors. */

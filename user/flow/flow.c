@@ -305,6 +305,8 @@ static void flow_end(struct flow_table *ft, struct flow *f)
 	bus_emit(ft->bus, &ev);
 	if (f->dump)
 		stream_dump_close(&f->dump, f->last_ts, &f->st[0], &f->st[1]);
+	if (f->bypassed && ft->bypass_cb) /* the kernel entry goes too */
+		ft->bypass_cb(ft->bypass_arg, &f->info, false);
 	unlink_all(ft, f);
 	for (int d = 0; d < 2; d++)
 		reasm_free(&f->dir[d]);
