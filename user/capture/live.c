@@ -471,6 +471,15 @@ int live_fd(const struct live *l)
 
 int live_consume(struct live *l)
 {
+	if (l->cons_page && l->prod_page) {
+		uint64_t used = __atomic_load_n((uint64_t *)l->prod_page,
+						__ATOMIC_ACQUIRE) -
+				__atomic_load_n((uint64_t *)l->cons_page,
+						__ATOMIC_ACQUIRE);
+
+		if (used > l->high_water)
+			l->high_water = used;
+	}
 	return ring_buffer__consume(l->rb);
 }
 

@@ -30,6 +30,7 @@ void config_defaults(struct mt_config *cfg)
 		.max_flows = 262144,
 		.tcp_inactivity_timeout = 300.0,
 		.reasm_max_ooo = 1u << 20,
+		.ack_gap_delay = -1, /* auto: 0 offline, 0.5 live */
 		.mem_budget = 256u << 20,
 		.smtp_max_pending_cmds = 1000,
 		.bdat_max_line_length = 4096,
@@ -259,6 +260,15 @@ int config_set(struct mt_config *cfg, const char *k, const char *v)
 		if (end == v || *end || d <= 0)
 			return -EINVAL;
 		cfg->lim.tcp_inactivity_timeout = d;
+		return 0;
+	}
+	if (!strcmp(k, "ack-gap-delay")) {
+		char *end;
+		double d = strtod(v, &end);
+
+		if (end == v || *end || d < 0)
+			return -EINVAL;
+		cfg->lim.ack_gap_delay = d;
 		return 0;
 	}
 	if (!strcmp(k, "mail-transaction-validation"))
@@ -510,5 +520,7 @@ int config_parse_args(struct mt_config *cfg, int argc, char **argv)
 	}
 	if (!cfg->log_dir)
 		cfg->log_dir = cfg->read_file ? "." : "/var/log/mailtap";
+	if (cfg->lim.ack_gap_delay < 0)
+		cfg->lim.ack_gap_delay = cfg->read_file ? 0 : 0.5;
 	return 0;
 }

@@ -24,6 +24,10 @@ struct mt_limits {
 	uint32_t max_flows;          /* 262144 */
 	double tcp_inactivity_timeout; /* 300 s */
 	uint64_t reasm_max_ooo;      /* 1 MiB per direction */
+	/* An ACK for bytes not seen becomes a gap after this many seconds
+	 * (0 = at once, offline; live records from different CPUs arrive
+	 * slightly out of order, so the live default is 0.5). */
+	double ack_gap_delay;
 	uint64_t mem_budget;         /* 256 MiB */
 	/* SMTP (spec §7) */
 	uint32_t smtp_max_pending_cmds;   /* 1000 */

@@ -188,6 +188,11 @@ int daemon_run_live(struct daemon *d)
 	err = loop_new(&d->loop);
 	if (err)
 		return err;
+	/* A daemon started in the background by a shell inherits SIGINT as
+	 * ignored: take the signals back before routing them to signalfd. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -227,8 +232,29 @@ int daemon_run_live(struct daemon *d)
 	if (!err)
 		err = loop_run(d->loop);
 out:
-	/* drain what is left, then end every flow (records are flushed) */
+	/* drain what is left, account for losses, then end every flow */
 	live_consume(d->live);
+	{
+		struct live_counters c;
+
+		if (live_counters(d->live, &c) == 0) {
+			uint64_t full = c.kernel[MT_CNT_RING_FULL];
+
+			if (full > d->ring_full_seen)
+				emit_lost(d, "ring", full - d->ring_full_seen);
+			if (d->cfg.verbose)
+				fprintf(stderr,
+					"mailtapd: kernel: %llu seen, %llu matched, %llu records (%llu bytes), %llu ring full, %llu bypassed; ring high water %llu of %llu bytes\n",
+					(unsigned long long)c.kernel[MT_CNT_SEEN],
+					(unsigned long long)c.kernel[MT_CNT_MATCHED],
+					(unsigned long long)c.kernel[MT_CNT_RECORDS],
+					(unsigned long long)c.kernel[MT_CNT_RECORD_BYTES],
+					(unsigned long long)full,
+					(unsigned long long)c.kernel[MT_CNT_BYPASS_BYTES],
+					(unsigned long long)c.ring_high_water,
+					(unsigned long long)c.ring_size);
+		}
+	}
 	flow_table_close_all(d->ft);
 	live_close(&d->live);
 	close(sfd);

@@ -46,6 +46,9 @@ struct flow {
 	bool fin[2];
 	bool rst[2];
 	bool eof_sent[2];
+	bool ack_pending[2];  /* an ACK for dir[d] bytes not seen yet */
+	uint32_t ack_val[2];
+	double ack_since[2];
 	bool bypassed;
 	bool ending;
 	bool an_failed;
@@ -69,6 +72,7 @@ struct flow_table {
 	struct uid_gen uids;
 	struct stream_dump_ctx dump;
 	uint64_t flow_mem; /* flow entries and analyzer states */
+	uint64_t acks_pending; /* flows with a delayed ACK gap */
 	flow_bypass_cb bypass_cb;
 	void *bypass_arg;
 	double now;
@@ -293,6 +297,11 @@ static void flow_end(struct flow_table *ft, struct flow *f)
 		return;
 	f->ending = true;
 	for (int d = 0; d < 2; d++) {
+		if (f->ack_pending[d]) {
+			f->ack_pending[d] = false;
+			ft->acks_pending--;
+			reasm_ack(&f->dir[d], f->ack_val[d]);
+		}
 		reasm_flush(&f->dir[d]);
 		send_eof(f, d);
 	}
@@ -421,6 +430,48 @@ static struct flow *create(struct flow_table *ft, const struct segment *seg,
 
 /* --- segments ------------------------------------------------------------ */
 
+/* ACKs of bytes never seen make gaps (Zeek's rule) - at once offline, after
+ * ack_gap_delay live, where records of one packet and of its ACK can reach
+ * the ring from different CPUs in either order. */
+static void peer_ack(struct flow_table *ft, struct flow *f, int d,
+		     uint32_t ack, double ts)
+{
+	struct reasm_dir *r = &f->dir[d];
+	uint64_t off;
+
+	if (ft->cfg->lim.ack_gap_delay <= 0) {
+		reasm_ack(r, ack);
+		return;
+	}
+	if (!reasm_offset(r, ack, &off) || off <= r->next)
+		return;
+	if (!f->ack_pending[d]) {
+		f->ack_pending[d] = true;
+		f->ack_since[d] = ts;
+		ft->acks_pending++;
+	}
+	f->ack_val[d] = ack;
+}
+
+static void check_acks(struct flow_table *ft, struct flow *f, double now)
+{
+	for (int d = 0; d < 2; d++) {
+		uint64_t off;
+
+		if (!f->ack_pending[d])
+			continue;
+		if (reasm_offset(&f->dir[d], f->ack_val[d], &off) &&
+		    off > f->dir[d].next &&
+		    now - f->ack_since[d] < ft->cfg->lim.ack_gap_delay)
+			continue;
+		f->ack_pending[d] = false;
+		ft->acks_pending--;
+		reasm_ack(&f->dir[d], f->ack_val[d]);
+		if (f->dir[d].done)
+			send_eof(f, d);
+	}
+}
+
 static void process(struct flow_table *ft, struct flow *f,
 		    const struct segment *seg)
 {
@@ -459,7 +510,8 @@ static void process(struct flow_table *ft, struct flow *f,
 		}
 	}
 	if ((seg->flags & TCPF_ACK) && peer->started)
-		reasm_ack(peer, seg->ack);
+		peer_ack(ft, f, !d, seg->ack, seg->ts);
+	check_acks(ft, f, seg->ts);
 	if (seg->flags & TCPF_FIN) {
 		f->fin[d] = true;
 		reasm_fin(me, seq + seg->payload_len);
@@ -518,6 +570,17 @@ void flow_table_advance(struct flow_table *ft, double now)
 
 	if (now > ft->now)
 		ft->now = now;
+	if (ft->acks_pending) {
+		for (struct flow *f = ft->cr_head, *n; f; f = n) {
+			n = f->cr_next;
+			check_acks(ft, f, now);
+			if (f->fin[0] && f->fin[1] && f->dir[0].done &&
+			    f->dir[1].done) {
+				flow_end(ft, f);
+				ft->st.closed++;
+			}
+		}
+	}
 	while (ft->lru_head && ft->lru_head->last_ts + timeout < now) {
 		struct flow *f = ft->lru_head;
 
