@@ -73,9 +73,8 @@ start_mailtapd() {
 	ip netns exec "$NS_S" "$BUILD/mailtapd" -i "$VS" -L "$WORK/logs" "${ev[@]}" \
 		-S "$WORK/mailtap.sock" -v "$@" >"$WORK/mailtapd.out" 2>&1 &
 	MT_PID=$!
-	for _ in $(seq 50); do
-		in_s tc filter show dev "$VS" egress 2>/dev/null | grep -q mailtap && return 0
-		grep -q "socket" <<<"$*" && sleep 0.5 && return 0
+	for _ in $(seq 100); do
+		grep -q "mailtapd: capturing" "$WORK/mailtapd.out" && return 0
 		kill -0 "$MT_PID" 2>/dev/null || break
 		sleep 0.1
 	done

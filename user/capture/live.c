@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -395,6 +396,17 @@ int live_prog_info(struct live *l, struct live_prog_info *out)
 
 /* --- life cycle --------------------------------------------------------- */
 
+/* libbpf's own messages only with -vv: probing for a stale filter makes
+ * it complain when there is none. */
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
 int live_open(struct live **out, const struct mt_config *cfg, segment_cb cb,
 	      void *arg)
 {
@@ -411,6 +423,8 @@ int live_open(struct live **out, const struct mt_config *cfg, segment_cb cb,
 	l->percpu = calloc(l->ncpus > 0 ? l->ncpus : 1, sizeof(uint64_t));
 	refresh_offset(l);
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+	if (cfg->verbose < 2)
+		libbpf_set_print(libbpf_quiet);
 	l->skel = mailtap_bpf__open();
 	if (!l->skel || !l->percpu) {
 		err = -errno ? -errno : -ENOMEM;
@@ -421,6 +435,18 @@ int live_open(struct live **out, const struct mt_config *cfg, segment_cb cb,
 	if (err)
 		goto fail;
 	err = mailtap_bpf__load(l->skel);
+	if (err && cfg->verbose < 2) {
+		/* once more with libbpf talking: the verifier log matters */
+		libbpf_set_print(NULL);
+		mailtap_bpf__destroy(l->skel);
+		l->skel = mailtap_bpf__open();
+		if (l->skel) {
+			l->skel->rodata->lo_ifindex = if_nametoindex("lo");
+			bpf_map__set_max_entries(l->skel->maps.ring,
+						 cfg->ring_size);
+			err = mailtap_bpf__load(l->skel);
+		}
+	}
 	if (err) {
 		fprintf(stderr, "mailtapd: loading the BPF program failed: %s\n",
 			strerror(-err));
