@@ -29,5 +29,7 @@ grep -q '"command":"QUIT"' "$WORK/events.json" || fail "no capture after restart
 in_s tc filter show dev "$VS" ingress | grep -q mailtap && fail "mailtap filter left on ingress"
 in_s tc filter show dev "$VS" egress | grep -q mailtap && fail "mailtap filter left on egress"
 in_s tc filter show dev "$VS" ingress | grep -q "u32" || fail "another tool's filter was removed"
+# programs are freed after an RCU grace period: give it a moment
+for _ in $(seq 30); do bpftool prog show | grep -q mailtap || break; sleep 0.1; done
 bpftool prog show | grep -q mailtap && fail "mailtap programs still loaded: $(bpftool prog show | grep mailtap)"
 echo "restart: stale filter replaced once, capture works, clean stop leaves nothing of ours"
