@@ -16,6 +16,7 @@ VS=vs$ID
 C=10.77.0.1
 S=10.77.0.2
 WORK=$(mktemp -d /tmp/mailtap-e2e.XXXXXX)
+chmod 0755 "$WORK" # mail daemons run as their own users
 MT_PID=
 CLEANUPS=()
 
