@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "capture/live.h"
+#include "control/server.h"
+#include "daemon/version.h"
 #include "daemon/loop.h"
 #include "daemon/privs.h"
 #include "flow/flow.h"
@@ -85,6 +87,317 @@ int daemon_setup(struct daemon *d)
 	return 0;
 }
 
+/* --- control socket hooks ------------------------------------------------ */
+
+static int h_prog(struct daemon *d, struct jw *w)
+{
+	struct live_prog_info pi;
+
+	if (!d->live || live_prog_info(d->live, &pi))
+		return -ENOENT;
+	jw_obj_open(w);
+	jw_key(w, "programs");
+	jw_arr_open(w);
+	for (unsigned int i = 0; i < pi.n_progs; i++) {
+		jw_obj_open(w);
+		jw_key(w, "id");
+		jw_u64(w, pi.progs[i].id);
+		jw_key(w, "name");
+		jw_str(w, pi.progs[i].name);
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+	jw_key(w, "maps");
+	jw_arr_open(w);
+	for (unsigned int i = 0; i < pi.n_maps; i++) {
+		jw_obj_open(w);
+		jw_key(w, "id");
+		jw_u64(w, pi.maps[i].id);
+		jw_key(w, "name");
+		jw_str(w, pi.maps[i].name);
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+	jw_key(w, "attachments");
+	jw_arr_open(w);
+	for (unsigned int i = 0; i < pi.n_attach; i++) {
+		jw_obj_open(w);
+		jw_key(w, "interface");
+		jw_str(w, pi.attach[i].ifname);
+		jw_key(w, "how");
+		jw_str(w, pi.attach[i].how);
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+	jw_obj_close(w);
+	return 0;
+}
+
+static int h_status(void *arg, struct jw *w)
+{
+	struct daemon *d = arg;
+	const struct flow_stats *fs = flow_table_stats(d->ft);
+
+	jw_obj_open(w);
+	jw_key(w, "version");
+	jw_str(w, MAILTAP_VERSION);
+	jw_key(w, "pid");
+	jw_i64(w, getpid());
+	jw_key(w, "uptime");
+	jw_double(w, (double)time(NULL) - d->start_wall);
+	jw_key(w, "mode");
+	jw_str(w, d->cfg.attach == ATTACH_SOCKET ? "socket" : "tc");
+	jw_key(w, "interfaces");
+	jw_arr_open(w);
+	for (unsigned int i = 0; i < d->cfg.n_ifaces; i++)
+		jw_str(w, d->cfg.ifaces[i]);
+	jw_arr_close(w);
+	jw_key(w, "flows");
+	jw_u64(w, fs->active);
+	jw_key(w, "log_dir");
+	jw_str(w, d->cfg.log_dir);
+	jw_key(w, "log_format");
+	jw_str(w, d->cfg.log_format == LOG_FORMAT_JSON ? "json" : "zeek");
+	if (d->live) { /* what `mailtap prog show` prints */
+		jw_key(w, "prog");
+		h_prog(d, w);
+	}
+	jw_obj_close(w);
+	return 0;
+}
+
+static int weird_count(void *arg, const char *name, uint64_t n)
+{
+	struct jw *w = arg;
+
+	jw_key(w, name);
+	jw_u64(w, n);
+	return 0;
+}
+
+static int h_stats(void *arg, struct jw *w)
+{
+	struct daemon *d = arg;
+	const struct flow_stats *fs = flow_table_stats(d->ft);
+	struct live_counters c;
+	struct srv_stats ss;
+	static const char *const kn[MT_CNT__MAX] = {
+		"seen", "matched", "records", "record_bytes", "ring_full",
+		"ring_full_bytes", "load_fail", "truncated", "non_tcp",
+		"non_ip", "fragments", "pure_ack", "bypass_packets",
+		"bypass_bytes", "loopback_dup",
+	};
+
+	jw_obj_open(w);
+	jw_key(w, "uptime");
+	jw_double(w, (double)time(NULL) - d->start_wall);
+	if (d->live && live_counters(d->live, &c) == 0) {
+		jw_key(w, "bpf");
+		jw_obj_open(w);
+		for (int i = 0; i < MT_CNT__MAX; i++) {
+			jw_key(w, kn[i]);
+			jw_u64(w, c.kernel[i]);
+		}
+		jw_key(w, "ring_size");
+		jw_u64(w, c.ring_size);
+		jw_key(w, "ring_used");
+		jw_u64(w, c.ring_used);
+		jw_key(w, "ring_high_water");
+		jw_u64(w, c.ring_high_water);
+		jw_key(w, "bypass_entries");
+		jw_u64(w, c.bypass_entries);
+		jw_key(w, "records_consumed");
+		jw_u64(w, c.records);
+		jw_obj_close(w);
+	}
+	jw_key(w, "flows");
+	jw_obj_open(w);
+#define F(x) jw_key(w, #x); jw_u64(w, fs->x)
+	F(segments); F(active); F(created); F(expired); F(evicted);
+	F(evicted_mem); F(closed); F(gap_bytes); F(ooo_dropped_bytes);
+	F(retrans_bytes); F(retrans_mismatch); F(partial); F(bypassed);
+	F(mem_bytes);
+#undef F
+	jw_obj_close(w);
+	jw_key(w, "events");
+	jw_obj_open(w);
+	for (int t = 0; t < EV__COUNT; t++) {
+		if (!d->bus.count[t])
+			continue;
+		jw_key(w, ev_name(t));
+		jw_u64(w, d->bus.count[t]);
+	}
+	jw_obj_close(w);
+	jw_key(w, "weirds");
+	jw_obj_open(w);
+	if (d->weirds)
+		weird_log_counts(d->weirds, weird_count, w);
+	jw_obj_close(w);
+	if (d->srv) {
+		srv_stats(d->srv, &ss);
+		jw_key(w, "socket");
+		jw_obj_open(w);
+		jw_key(w, "clients");
+		jw_u64(w, ss.clients);
+		jw_key(w, "subscribers");
+		jw_u64(w, ss.subscribers);
+		jw_key(w, "events_sent");
+		jw_u64(w, ss.events_sent);
+		jw_key(w, "events_dropped");
+		jw_u64(w, ss.events_dropped);
+		jw_key(w, "disconnected_slow");
+		jw_u64(w, ss.disconnected_slow);
+		jw_obj_close(w);
+	}
+	jw_obj_close(w);
+	return 0;
+}
+
+static void flow_json(struct jw *w, const struct flow_view *v)
+{
+	char a[MT_ADDR_STRLEN];
+	const struct flow_dir_stats *ds[2] = { &v->orig, &v->resp };
+
+	jw_obj_open(w);
+	jw_key(w, "uid");
+	jw_str(w, v->info->uid);
+	jw_key(w, "proto");
+	jw_str(w, v->info->proto == MT_PROTO_SMTP ? "smtp" :
+		  v->info->proto == MT_PROTO_POP3 ? "pop3" : "-");
+	jw_key(w, "orig_h");
+	jw_str(w, mt_addr_str(&v->info->id.orig_h, a));
+	jw_key(w, "orig_p");
+	jw_u64(w, v->info->id.orig_p);
+	jw_key(w, "resp_h");
+	jw_str(w, mt_addr_str(&v->info->id.resp_h, a));
+	jw_key(w, "resp_p");
+	jw_u64(w, v->info->id.resp_p);
+	jw_key(w, "state");
+	jw_str(w, v->state);
+	jw_key(w, "start");
+	jw_time(w, v->info->start_ts);
+	jw_key(w, "last");
+	jw_time(w, v->last_ts);
+	jw_key(w, "partial");
+	jw_bool(w, v->info->partial);
+	jw_key(w, "bypassed");
+	jw_bool(w, v->bypassed);
+	for (int i = 0; i < 2; i++) {
+		jw_key(w, i ? "resp" : "orig");
+		jw_obj_open(w);
+		jw_key(w, "bytes");
+		jw_u64(w, ds[i]->bytes);
+		jw_key(w, "packets");
+		jw_u64(w, ds[i]->packets);
+		jw_key(w, "gap_bytes");
+		jw_u64(w, ds[i]->gap_bytes);
+		jw_obj_close(w);
+	}
+	jw_obj_close(w);
+}
+
+static int flow_cb(void *arg, const struct flow_view *v)
+{
+	flow_json(arg, v);
+	return 0;
+}
+
+static int h_flows(void *arg, const char *uid, struct jw *w)
+{
+	struct daemon *d = arg;
+	struct flow_view v;
+
+	if (uid) {
+		if (flow_table_lookup_uid(d->ft, uid, &v))
+			return -ENOENT;
+		flow_json(w, &v);
+		return 0;
+	}
+	jw_arr_open(w);
+	flow_table_foreach(d->ft, flow_cb, w);
+	jw_arr_close(w);
+	return 0;
+}
+
+static int h_ports(void *arg, struct jw *w)
+{
+	struct daemon *d = arg;
+
+	jw_obj_open(w);
+	jw_key(w, "smtp");
+	jw_arr_open(w);
+	for (unsigned int i = 0; i < d->cfg.n_smtp_ports; i++)
+		jw_u64(w, d->cfg.smtp_ports[i]);
+	jw_arr_close(w);
+	jw_key(w, "pop3");
+	jw_arr_open(w);
+	for (unsigned int i = 0; i < d->cfg.n_pop3_ports; i++)
+		jw_u64(w, d->cfg.pop3_ports[i]);
+	jw_arr_close(w);
+	jw_obj_close(w);
+	return 0;
+}
+
+static void port_remove(uint16_t *list, unsigned int *n, uint16_t port)
+{
+	for (unsigned int i = 0; i < *n; i++) {
+		if (list[i] != port)
+			continue;
+		list[i] = list[--*n];
+		return;
+	}
+}
+
+static int h_port_del(void *arg, uint16_t port)
+{
+	struct daemon *d = arg;
+
+	if (!config_port_proto(&d->cfg, port))
+		return -ENOENT;
+	port_remove(d->cfg.smtp_ports, &d->cfg.n_smtp_ports, port);
+	port_remove(d->cfg.pop3_ports, &d->cfg.n_pop3_ports, port);
+	return d->live ? live_del_port(d->live, port) : 0;
+}
+
+static int h_port_add(void *arg, uint16_t port, int proto)
+{
+	struct daemon *d = arg;
+	uint16_t *list = proto == 1 ? d->cfg.smtp_ports : d->cfg.pop3_ports;
+	unsigned int *n = proto == 1 ? &d->cfg.n_smtp_ports :
+				       &d->cfg.n_pop3_ports;
+
+	if (config_port_proto(&d->cfg, port))
+		h_port_del(d, port);
+	if (*n == MT_MAX_PORTS)
+		return -ENOSPC;
+	list[(*n)++] = port;
+	return d->live ? live_set_port(d->live, port, proto) : 0;
+}
+
+static int h_config(void *arg, struct jw *w)
+{
+	struct daemon *d = arg;
+	const struct mt_config *c = &d->cfg;
+
+	jw_obj_open(w);
+	jw_key(w, "socket");
+	jw_str(w, c->socket_path);
+	jw_key(w, "ring_size");
+	jw_u64(w, c->ring_size);
+	jw_key(w, "max_flows");
+	jw_u64(w, c->lim.max_flows);
+	jw_key(w, "mem_budget");
+	jw_u64(w, c->lim.mem_budget);
+	jw_key(w, "tcp_inactivity_timeout");
+	jw_double(w, c->lim.tcp_inactivity_timeout);
+	jw_key(w, "log_passwords");
+	jw_bool(w, c->log_passwords);
+	jw_key(w, "file_hashes");
+	jw_u64(w, c->file_hashes);
+	jw_obj_close(w);
+	return 0;
+}
+
 /* --- live ---------------------------------------------------------------- */
 
 static void on_ring(struct loop *l, int fd, uint32_t events, void *arg)
@@ -146,6 +459,8 @@ static void on_tick(struct loop *l, void *arg)
 		d->ring_full_seen = full;
 	}
 	live_reattach(d->live);
+	if (d->srv)
+		srv_tick(d->srv);
 	if (d->events)
 		event_file_flush(d->events);
 	bus_flush(&d->bus);
@@ -210,6 +525,23 @@ int daemon_run_live(struct daemon *d)
 		return err;
 	}
 	flow_table_set_bypass_cb(d->ft, bypass_flow, d);
+	{
+		static const struct srv_hooks hooks_tmpl = {
+			.status = h_status, .stats = h_stats,
+			.flows = h_flows, .ports = h_ports,
+			.port_add = h_port_add, .port_del = h_port_del,
+			.config = h_config,
+		};
+		struct srv_hooks hooks = hooks_tmpl;
+
+		hooks.arg = d;
+		err = srv_new(&d->srv, &d->cfg, d->loop, &d->bus, &hooks);
+		if (err) {
+			fprintf(stderr, "mailtapd: socket %s: %s\n",
+				d->cfg.socket_path, strerror(-err));
+			goto out;
+		}
+	}
 	if (d->cfg.pid_file)
 		write_pid(d->cfg.pid_file);
 	err = privs_drop(&who, false);
@@ -256,6 +588,7 @@ out:
 		}
 	}
 	flow_table_close_all(d->ft);
+	srv_free(&d->srv);
 	live_close(&d->live);
 	close(sfd);
 	if (d->cfg.pid_file)
