@@ -26,6 +26,7 @@ void config_defaults(struct mt_config *cfg)
 	cfg->log_format = LOG_FORMAT_ZEEK;
 	cfg->socket_path = "/run/mailtap/mailtap.sock";
 	cfg->file_hashes = MT_HASH_MD5 | MT_HASH_SHA1 | MT_HASH_SHA256;
+	cfg->hotplug = true;
 	cfg->lim = (struct mt_limits){
 		.max_flows = 262144,
 		.tcp_inactivity_timeout = 300.0,
@@ -235,6 +236,8 @@ int config_set(struct mt_config *cfg, const char *k, const char *v)
 		return parse_bool(v, &cfg->log_passwords);
 	if (!strcmp(k, "pop3-legacy-log"))
 		return parse_bool(v, &cfg->pop3_legacy_log);
+	if (!strcmp(k, "hotplug"))
+		return parse_bool(v, &cfg->hotplug);
 	if (!strcmp(k, "no-logs"))
 		return parse_bool(v, &cfg->no_logs);
 	if (!strcmp(k, "user")) {
@@ -377,6 +380,7 @@ static void usage(FILE *out)
 		"      --pop3-legacy-log    also write the line-oriented pop3 log of pop3.bro\n"
 		"      --ring-size BYTES    BPF ring buffer size (default 16M)\n"
 		"      --no-logs            do not write log files\n"
+		"      --set hotplug=no     drop CAP_NET_ADMIN too (no re-attach of interfaces)\n"
 		"      --pid-file FILE      --syslog   -v, --verbose\n"
 		"  -V, --version            -h, --help\n"
 		"Every limit has a key too (see mailtapd(8)), e.g. --set max-flows=1000.\n");

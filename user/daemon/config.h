@@ -81,6 +81,7 @@ struct mt_config {
 	bool log_passwords;
 	bool pop3_legacy_log;
 	bool no_logs;                       /* --no-logs */
+	bool hotplug;                       /* re-attach vanished interfaces */
 	/* process */
 	const char *config_file;            /* -c */
 	const char *user;                   /* -u */

@@ -458,7 +458,8 @@ static void on_tick(struct loop *l, void *arg)
 			emit_lost(d, "ring", full - d->ring_full_seen);
 		d->ring_full_seen = full;
 	}
-	live_reattach(d->live);
+	if (d->cfg.hotplug)
+		live_reattach(d->live);
 	if (d->srv)
 		srv_tick(d->srv);
 	if (d->events)
@@ -544,7 +545,7 @@ int daemon_run_live(struct daemon *d)
 	}
 	if (d->cfg.pid_file)
 		write_pid(d->cfg.pid_file);
-	err = privs_drop(&who, false);
+	err = privs_drop(&who, d->cfg.hotplug);
 	if (err) {
 		fprintf(stderr, "mailtapd: dropping privileges: %s\n",
 			strerror(-err));
