@@ -737,8 +737,11 @@ int mime_mail_new(struct mime_mail **out, struct an_ctx *ctx,
 			     ctx->cfg->lim.mime_segment_length : 1024;
 	m->want_entity_data = bus_wants(ctx->bus, EV_mime_entity_data);
 	m->want_all_data = bus_wants(ctx->bus, EV_mime_all_data);
-	m->md5 = EVP_MD_CTX_new();
-	m->sha256 = EVP_MD_CTX_new();
+	/* Zeek's mail content hashes, only when someone listens */
+	if (bus_wants(ctx->bus, EV_mime_content_hash))
+		m->md5 = EVP_MD_CTX_new();
+	if (bus_wants(ctx->bus, EV_mime_content_hash_sha256))
+		m->sha256 = EVP_MD_CTX_new();
 	if (m->md5 && !EVP_DigestInit_ex(m->md5, EVP_md5(), NULL)) {
 		EVP_MD_CTX_free(m->md5);
 		m->md5 = NULL;
