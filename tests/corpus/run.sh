@@ -6,7 +6,7 @@ set -u
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 pass=0 fail=0
-for t in "$here"/streams.py "$here"/zeek_baselines.py "$here"/hostile.sh; do
+for t in "$here"/streams.py "$here"/zeek_baselines.py "$here"/json_tsv.py "$here"/hostile.sh; do
 	[ -e "$t" ] || continue
 	echo "== $(basename "$t")"
 	if "$t" "$build"; then
