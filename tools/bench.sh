@@ -5,7 +5,7 @@
 #   BENCH_MB=200       size of the generated capture
 #   BENCH_LIVE=1       also run the live benchmarks (root, network namespaces)
 #   BENCH_KEEP=1       keep the work directory
-set -euo pipefail
+set -eu
 build=${1:-build-release}
 top=$(cd "$(dirname "$0")/.." && pwd)
 mb=${BENCH_MB:-200}
