@@ -347,11 +347,7 @@ static void finish_file(struct files_log *fl, const struct event *ev,
 	mt = e->mime_type[0] ? e->mime_type : sniff(e->head, e->head_len);
 	v[0] = (struct log_value){ .set = true, .t = e->first_ts };
 	v[1] = (struct log_value){ .set = true, .s = EV_STR(e->fuid) };
-	v[2] = (struct log_value){ .set = true, .s = EV_STR(c->uid) };
-	v[3] = (struct log_value){ .set = true, .a = c->id.orig_h };
-	v[4] = (struct log_value){ .set = true, .u = c->id.orig_p };
-	v[5] = (struct log_value){ .set = true, .a = c->id.resp_h };
-	v[6] = (struct log_value){ .set = true, .u = c->id.resp_p };
+	log_conn_values(&v[2], c);
 	v[7] = (struct log_value){ .set = true,
 				   .s = EV_STR(mt_proto_tag(c->proto)) };
 	v[8] = (struct log_value){ .set = true, .u = e->depth };
@@ -393,15 +389,21 @@ static void free_fentity(struct fentity *e)
 	free(e);
 }
 
+static void free_fconn(void *p)
+{
+	struct fconn *fc = p;
+
+	for (unsigned int i = 0; i < fc->sp; i++)
+		free_fentity(fc->stack[i]);
+	free(fc);
+}
+
 static void drop_conn(struct files_log *fl, const struct conn_info *c)
 {
 	struct fconn *fc = ptrmap_del(&fl->conns, c);
 
-	if (!fc)
-		return;
-	for (unsigned int i = 0; i < fc->sp; i++)
-		free_fentity(fc->stack[i]);
-	free(fc);
+	if (fc)
+		free_fconn(fc);
 }
 
 static void fl_on_event(struct sink *s, const struct event *ev)
@@ -521,17 +523,7 @@ void files_log_free(struct files_log **flp)
 	if (!flp || !*flp)
 		return;
 	fl = *flp;
-	for (size_t i = 0; i < fl->conns.cap; i++) {
-		struct fconn *fc = fl->conns.slots[i].val;
-
-		if (!fl->conns.slots[i].key ||
-		    fl->conns.slots[i].key == (const void *)1 || !fc)
-			continue;
-		for (unsigned int k = 0; k < fc->sp; k++)
-			free_fentity(fc->stack[k]);
-		free(fc);
-	}
-	ptrmap_free(&fl->conns);
+	ptrmap_free_values(&fl->conns, free_fconn);
 	free(fl);
 	*flp = NULL;
 }

@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "event/event.h"
+#include <string.h>
+
 #include "flow/conn.h"
 
 enum log_type {
@@ -58,5 +60,16 @@ struct log_value {
 		} addrs;
 	};
 };
+
+/* Fill v[0..4] with uid, id.orig_h, id.orig_p, id.resp_h, id.resp_p. */
+static inline void log_conn_values(struct log_value *v,
+				   const struct conn_info *c)
+{
+	v[0] = (struct log_value){ .set = true, .s = EV_STR(c->uid) };
+	v[1] = (struct log_value){ .set = true, .a = c->id.orig_h };
+	v[2] = (struct log_value){ .set = true, .u = c->id.orig_p };
+	v[3] = (struct log_value){ .set = true, .a = c->id.resp_h };
+	v[4] = (struct log_value){ .set = true, .u = c->id.resp_p };
+}
 
 #endif

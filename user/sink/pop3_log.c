@@ -200,11 +200,7 @@ static void notice(struct pop3_log *pl, const struct event *ev,
 		 (unsigned long long)errors, pl->cfg->lim.pop3_error_threshold);
 	snprintf(sub, sizeof(sub), "%llu errors", (unsigned long long)errors);
 	v[0] = (struct log_value){ .set = true, .t = ev->ts };
-	v[1] = (struct log_value){ .set = true, .s = EV_STR(c->uid) };
-	v[2] = (struct log_value){ .set = true, .a = c->id.orig_h };
-	v[3] = (struct log_value){ .set = true, .u = c->id.orig_p };
-	v[4] = (struct log_value){ .set = true, .a = c->id.resp_h };
-	v[5] = (struct log_value){ .set = true, .u = c->id.resp_p };
+	log_conn_values(&v[1], c);
 	v[9] = (struct log_value){ .set = true, .s = EV_STR("tcp") };
 	v[10] = (struct log_value){ .set = true,
 				    .s = EV_STR("POP3::Excessive_Errors") };
@@ -264,11 +260,7 @@ static void write_row(struct pop3_log *pl, const struct event *ev,
 	for (unsigned int i = 0; i < pc->n_fuids; i++)
 		fu[i] = EV_STR(pc->fuids[i]);
 	v[0] = (struct log_value){ .set = true, .t = pc->ts };
-	v[1] = (struct log_value){ .set = true, .s = EV_STR(c->uid) };
-	v[2] = (struct log_value){ .set = true, .a = c->id.orig_h };
-	v[3] = (struct log_value){ .set = true, .u = c->id.orig_p };
-	v[4] = (struct log_value){ .set = true, .a = c->id.resp_h };
-	v[5] = (struct log_value){ .set = true, .u = c->id.resp_p };
+	log_conn_values(&v[1], c);
 	if (pc->user_len)
 		v[6] = (struct log_value){ .set = true,
 					   .s = EV_BYTES(pc->user,
@@ -483,16 +475,8 @@ void pop3_log_free(struct pop3_log **plp)
 	if (!plp || !*plp)
 		return;
 	pl = *plp;
-	for (size_t i = 0; i < pl->conns.cap; i++)
-		if (pl->conns.slots[i].key &&
-		    pl->conns.slots[i].key != (const void *)1)
-			free(pl->conns.slots[i].val);
-	for (size_t i = 0; i < pl->clients.cap; i++)
-		if (pl->clients.slots[i].key &&
-		    pl->clients.slots[i].key != (const void *)1)
-			free(pl->clients.slots[i].val);
-	ptrmap_free(&pl->conns);
-	ptrmap_free(&pl->clients);
+	ptrmap_free_values(&pl->conns, free);
+	ptrmap_free_values(&pl->clients, free);
 	free(pl->client_keys);
 	if (pl->legacy)
 		fclose(pl->legacy);

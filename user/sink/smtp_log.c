@@ -271,11 +271,7 @@ static void write_rec(struct smtp_log *sl, const struct event *ev,
 		return;
 	memset(v, 0, sizeof(v));
 	v[0] = (struct log_value){ .set = true, .t = r->ts };
-	v[1] = (struct log_value){ .set = true, .s = EV_STR(c->uid) };
-	v[2] = (struct log_value){ .set = true, .a = c->id.orig_h };
-	v[3] = (struct log_value){ .set = true, .u = c->id.orig_p };
-	v[4] = (struct log_value){ .set = true, .a = c->id.resp_h };
-	v[5] = (struct log_value){ .set = true, .u = c->id.resp_p };
+	log_conn_values(&v[1], c);
 	v[6] = (struct log_value){ .set = true, .u = r->trans_depth };
 	vstr(&v[7], &r->f[F_HELO]);
 	vstr(&v[8], &r->f[F_MAILFROM]);
@@ -578,6 +574,15 @@ static void new_file(void *arg, const struct conn_info *conn,
 	set_add(&sc->rec.fuids, fuid, strlen(fuid), 0, true);
 }
 
+static void conn_free(void *p)
+{
+	struct smtp_conn *sc = p;
+
+	rec_free(&sc->rec);
+	str_free(&sc->helo);
+	free(sc);
+}
+
 static void sl_on_event(struct sink *s, const struct event *ev)
 {
 	struct smtp_log *sl = (struct smtp_log *)s;
@@ -589,9 +594,7 @@ static void sl_on_event(struct sink *s, const struct event *ev)
 		sc = ptrmap_del(&sl->conns, ev->conn);
 		if (sc) {
 			flush(sl, ev, sc);
-			rec_free(&sc->rec);
-			str_free(&sc->helo);
-			free(sc);
+			conn_free(sc);
 		}
 		return;
 	}
@@ -660,17 +663,7 @@ void smtp_log_free(struct smtp_log **slp)
 	if (!slp || !*slp)
 		return;
 	sl = *slp;
-	for (size_t i = 0; i < sl->conns.cap; i++) {
-		struct smtp_conn *sc = sl->conns.slots[i].val;
-
-		if (!sl->conns.slots[i].key ||
-		    sl->conns.slots[i].key == (const void *)1 || !sc)
-			continue;
-		rec_free(&sc->rec);
-		str_free(&sc->helo);
-		free(sc);
-	}
-	ptrmap_free(&sl->conns);
+	ptrmap_free_values(&sl->conns, conn_free);
 	free(sl);
 	*slp = NULL;
 }

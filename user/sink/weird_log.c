@@ -111,12 +111,7 @@ static void wl_on_event(struct sink *s, const struct event *ev)
 	if (ev->conn) {
 		const struct conn_info *c = ev->conn;
 
-		v[1] = (struct log_value){ .set = true,
-					   .s = EV_STR(c->uid) };
-		v[2] = (struct log_value){ .set = true, .a = c->id.orig_h };
-		v[3] = (struct log_value){ .set = true, .u = c->id.orig_p };
-		v[4] = (struct log_value){ .set = true, .a = c->id.resp_h };
-		v[5] = (struct log_value){ .set = true, .u = c->id.resp_p };
+		log_conn_values(&v[1], c);
 	}
 	v[6] = (struct log_value){ .set = true, .s = EV_STR(ev->weird.name) };
 	if (ev->weird.addl.len)
@@ -174,11 +169,7 @@ void weird_log_free(struct weird_log **wlp)
 	if (!wlp || !*wlp)
 		return;
 	wl = *wlp;
-	for (size_t i = 0; i < wl->conns.cap; i++)
-		if (wl->conns.slots[i].key &&
-		    wl->conns.slots[i].key != (const void *)1)
-			free(wl->conns.slots[i].val);
-	ptrmap_free(&wl->conns);
+	ptrmap_free_values(&wl->conns, free);
 	free(wl);
 	*wlp = NULL;
 }

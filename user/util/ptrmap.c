@@ -98,3 +98,11 @@ void ptrmap_free(struct ptrmap *m)
 	m->slots = NULL;
 	m->cap = m->n = m->tombs = 0;
 }
+
+void ptrmap_free_values(struct ptrmap *m, void (*fn)(void *val))
+{
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->slots[i].key && m->slots[i].key != TOMB)
+			fn(m->slots[i].val);
+	ptrmap_free(m);
+}

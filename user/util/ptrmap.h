@@ -25,5 +25,7 @@ int ptrmap_put(struct ptrmap *m, const void *key, void *val);
 /* Returns the removed value or NULL. */
 void *ptrmap_del(struct ptrmap *m, const void *key);
 void ptrmap_free(struct ptrmap *m);
+/* Call fn on every value (e.g. free), then free the map. */
+void ptrmap_free_values(struct ptrmap *m, void (*fn)(void *val));
 
 #endif
