@@ -518,6 +518,8 @@ int config_parse_args(struct mt_config *cfg, int argc, char **argv)
 			argv[optind]);
 		return -EINVAL;
 	}
+	if (cfg->pcap_live && !cfg->n_ifaces)
+		cfg->ifaces[cfg->n_ifaces++] = cfg->pcap_live;
 	if (!cfg->read_file && !cfg->n_ifaces && !cfg->pcap_live) {
 		usage(stderr);
 		return -EINVAL;

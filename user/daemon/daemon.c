@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "capture/live.h"
+#include "capture/pcap_live.h"
 #include "control/server.h"
 #include "daemon/version.h"
 #include "daemon/loop.h"
@@ -407,7 +408,10 @@ static void on_ring(struct loop *l, int fd, uint32_t events, void *arg)
 	(void)l;
 	(void)fd;
 	(void)events;
-	live_consume(d->live);
+	if (d->live)
+		live_consume(d->live);
+	else if (d->plive)
+		pcap_live_dispatch(d->plive);
 }
 
 static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
@@ -449,16 +453,25 @@ static void on_tick(struct loop *l, void *arg)
 
 	(void)l;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	live_consume(d->live);
+	if (d->plive) {
+		uint64_t drops = pcap_live_drops(d->plive);
+
+		pcap_live_dispatch(d->plive);
+		if (drops > d->ring_full_seen)
+			emit_lost(d, "pcap", drops - d->ring_full_seen);
+		d->ring_full_seen = drops;
+	} else {
+		live_consume(d->live);
+	}
 	flow_table_advance(d->ft, (double)ts.tv_sec + ts.tv_nsec / 1e9);
-	if (live_counters(d->live, &c) == 0) {
+	if (d->live && live_counters(d->live, &c) == 0) {
 		uint64_t full = c.kernel[MT_CNT_RING_FULL];
 
 		if (full > d->ring_full_seen)
 			emit_lost(d, "ring", full - d->ring_full_seen);
 		d->ring_full_seen = full;
 	}
-	if (d->cfg.hotplug)
+	if (d->cfg.hotplug && d->live)
 		live_reattach(d->live);
 	if (d->srv)
 		srv_tick(d->srv);
@@ -492,10 +505,6 @@ int daemon_run_live(struct daemon *d)
 	sigset_t mask;
 	int err, sfd;
 
-	if (d->cfg.pcap_live) {
-		fprintf(stderr, "mailtapd: --pcap-live: not built in this version\n");
-		return -ENOTSUP;
-	}
 	err = privs_lookup(d->cfg.user, &who);
 	if (err) {
 		fprintf(stderr, "mailtapd: user %s: no such user\n", d->cfg.user);
@@ -520,7 +529,16 @@ int daemon_run_live(struct daemon *d)
 	/* The privileged part, in this order: load, attach, open the ring
 	 * consumer (live_open does all three), then drop privileges before
 	 * the first untrusted byte is parsed. */
-	err = live_open(&d->live, &d->cfg, flow_table_segment, d->ft);
+	if (d->cfg.pcap_live) {
+		char perr[512];
+
+		err = pcap_live_open(&d->plive, &d->cfg, flow_table_segment,
+				     d->ft, perr, sizeof(perr));
+		if (err)
+			fprintf(stderr, "mailtapd: %s\n", perr);
+	} else {
+		err = live_open(&d->live, &d->cfg, flow_table_segment, d->ft);
+	}
 	if (err) {
 		close(sfd);
 		return err;
@@ -557,7 +575,9 @@ int daemon_run_live(struct daemon *d)
 		privs_describe(desc, sizeof(desc));
 		fprintf(stderr, "mailtapd: capturing (%s)\n", desc);
 	}
-	err = loop_add_fd(d->loop, live_fd(d->live), EPOLLIN, on_ring, d);
+	err = loop_add_fd(d->loop,
+			  d->live ? live_fd(d->live) : pcap_live_fd(d->plive),
+			  EPOLLIN, on_ring, d);
 	if (!err)
 		err = loop_add_fd(d->loop, sfd, EPOLLIN, on_signal, d);
 	if (!err)
@@ -566,8 +586,16 @@ int daemon_run_live(struct daemon *d)
 		err = loop_run(d->loop);
 out:
 	/* drain what is left, account for losses, then end every flow */
-	live_consume(d->live);
-	{
+	if (d->plive) {
+		pcap_live_dispatch(d->plive);
+		if (d->cfg.verbose)
+			fprintf(stderr, "mailtapd: pcap: %llu packets, %llu dropped\n",
+				(unsigned long long)pcap_live_decode_stats(d->plive)->packets,
+				(unsigned long long)pcap_live_drops(d->plive));
+	} else {
+		live_consume(d->live);
+	}
+	if (d->live) {
 		struct live_counters c;
 
 		if (live_counters(d->live, &c) == 0) {
@@ -591,6 +619,7 @@ out:
 	flow_table_close_all(d->ft);
 	srv_free(&d->srv);
 	live_close(&d->live);
+	pcap_live_close(&d->plive);
 	close(sfd);
 	if (d->cfg.pid_file)
 		unlink(d->cfg.pid_file);

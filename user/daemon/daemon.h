@@ -16,6 +16,7 @@ struct files_log;
 struct pop3_log;
 struct loop;
 struct live;
+struct pcap_live;
 struct srv;
 
 struct daemon {
@@ -30,6 +31,7 @@ struct daemon {
 	struct pop3_log *pop3_log;
 	struct loop *loop;
 	struct live *live;
+	struct pcap_live *plive;
 	struct srv *srv;
 	double start_wall;
 	uint64_t ring_full_seen;
