@@ -18,14 +18,14 @@ summary=""
 for mode in tc socket pcap; do
 	case $mode in
 	pcap) args=(--pcap-live "$VS") ;;
-	*) args=(-a $mode) ;;
+	*) args=(-i "$VS" -a $mode) ;;
 	esac
 	rm -rf "$WORK/logs"
 	mkdir -p "$WORK/logs"
 	ip netns exec "$NS_S" "$build/mailtapd" "${args[@]}" -L "$WORK/logs" \
-		-S "$WORK/mailtap.sock" -v >"$WORK/mailtapd.out" 2>&1 &
+		-S "$WORK/mailtap.sock" -v >"$WORK/mailtapd.$mode.out" 2>&1 &
 	MT_PID=$!
-	for _ in $(seq 100); do grep -q "capturing" "$WORK/mailtapd.out" && break; sleep 0.1; done
+	for _ in $(seq 100); do grep -q "capturing" "$WORK/mailtapd.$mode.out" && break; sleep 0.1; done
 	lat=""
 	if [ $mode = tc ]; then
 		python3 - "$WORK/mailtap.sock" >"$WORK/latency" <<'PY' &
@@ -54,7 +54,7 @@ PY
 	wait $MT_PID
 	[ -n "$lat" ] && wait $lat
 	drops=$(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); print(s.get("bpf",{}).get("ring_full",0))' "$stats")
-	[ $mode = pcap ] && drops=$(sed -n 's/.*packets, \([0-9]*\) dropped.*/\1/p' "$WORK/mailtapd.out")
+	[ $mode = pcap ] && drops=$(sed -n 's/.*packets, \([0-9]*\) dropped.*/\1/p' "$WORK/mailtapd.$mode.out")
 	gaps=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["flows"]["gap_bytes"])' "$stats")
 	gb=$(echo "scale=6; $bytes / 1000000000" | bc)
 	per=$(echo "scale=2; $cpu / $gb" | bc 2>/dev/null || echo -)

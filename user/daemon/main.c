@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 
 #include "capture/pcap_source.h"
 #include "daemon/config.h"
@@ -24,6 +25,32 @@ static void on_signal(int sig)
 static void tick(void *arg, double now)
 {
 	flow_table_advance(arg, now);
+}
+
+/* --syslog: everything mailtapd says on stderr goes to syslog instead. */
+static ssize_t syslog_write(void *cookie, const char *buf, size_t size)
+{
+	size_t n = size;
+
+	(void)cookie;
+	while (n && buf[n - 1] == '\n')
+		n--;
+	if (n)
+		syslog(LOG_INFO, "%.*s", (int)n, buf);
+	return (ssize_t)size;
+}
+
+static void use_syslog(void)
+{
+	cookie_io_functions_t io = { .write = syslog_write };
+	FILE *f;
+
+	openlog("mailtapd", LOG_PID, LOG_DAEMON);
+	f = fopencookie(NULL, "w", io);
+	if (!f)
+		return;
+	setvbuf(f, NULL, _IOLBF, 0);
+	stderr = f;
 }
 
 static int run_offline(struct daemon *d)
@@ -68,6 +95,8 @@ int main(int argc, char **argv)
 	err = config_parse_args(&d.cfg, argc, argv);
 	if (err)
 		return err > 0 ? 0 : 2;
+	if (d.cfg.syslog)
+		use_syslog();
 	err = daemon_setup(&d);
 	if (err) {
 		daemon_teardown(&d);
