@@ -8,7 +8,8 @@
 netns_setup
 chmod 0777 "$WORK"
 mkdir -m 0777 -p "$WORK/logs"
-start_mailtapd -u nobody --pid-file "$WORK/mailtapd.pid"
+printf 'smtp-ports = 25\nlog-passwords = no\n' >"$WORK/mailtapd.conf"
+start_mailtapd -u nobody --pid-file "$WORK/mailtapd.pid" -c "$WORK/mailtapd.conf"
 st=/proc/$MT_PID/status
 uid=$(awk '/^Uid:/ {print $3}' "$st")
 capeff=$(awk '/^CapEff:/ {print $2}' "$st")
@@ -34,8 +35,11 @@ s.close()'
 }
 session first
 mv "$WORK/logs/smtp.log" "$WORK/logs/smtp.log.1"
+printf 'smtp-ports = 25,2527\nlog-passwords = no\n' >"$WORK/mailtapd.conf"
 kill -HUP "$MT_PID"
 sleep 0.5
+"$BUILD/mailtap" -s "$WORK/mailtap.sock" -j port | grep -q 2527 ||
+	fail "SIGHUP did not reread the ports: $("$BUILD/mailtap" -s "$WORK/mailtap.sock" -j port)"
 session second
 # the interface goes away and comes back
 ip -n "$NS_S" link del "$VS"

@@ -414,6 +414,44 @@ static void on_ring(struct loop *l, int fd, uint32_t events, void *arg)
 		pcap_live_dispatch(d->plive);
 }
 
+/* SIGHUP with -c: take the settings that can change while running
+ * (limits, redaction, hashes, ports); interfaces, attach mode, ring,
+ * socket, log directory and user need a restart. */
+static void reload_config(struct daemon *d)
+{
+	struct mt_config n;
+
+	if (!d->cfg.config_file)
+		return;
+	config_defaults(&n);
+	if (config_load_file(&n, d->cfg.config_file)) {
+		fprintf(stderr, "mailtapd: SIGHUP: %s: keeping the old settings\n",
+			d->cfg.config_file);
+		return;
+	}
+	if (n.lim.ack_gap_delay < 0)
+		n.lim.ack_gap_delay = d->cfg.lim.ack_gap_delay;
+	d->cfg.lim = n.lim;
+	d->cfg.log_passwords = n.log_passwords;
+	d->cfg.file_hashes = n.file_hashes;
+	if (d->live) {
+		for (unsigned int i = 0; i < d->cfg.n_smtp_ports; i++)
+			live_del_port(d->live, d->cfg.smtp_ports[i]);
+		for (unsigned int i = 0; i < d->cfg.n_pop3_ports; i++)
+			live_del_port(d->live, d->cfg.pop3_ports[i]);
+		for (unsigned int i = 0; i < n.n_smtp_ports; i++)
+			live_set_port(d->live, n.smtp_ports[i], MT_PORT_SMTP);
+		for (unsigned int i = 0; i < n.n_pop3_ports; i++)
+			live_set_port(d->live, n.pop3_ports[i], MT_PORT_POP3);
+	}
+	memcpy(d->cfg.smtp_ports, n.smtp_ports, sizeof(n.smtp_ports));
+	d->cfg.n_smtp_ports = n.n_smtp_ports;
+	memcpy(d->cfg.pop3_ports, n.pop3_ports, sizeof(n.pop3_ports));
+	d->cfg.n_pop3_ports = n.n_pop3_ports;
+	fprintf(stderr, "mailtapd: SIGHUP: settings reread from %s\n",
+		d->cfg.config_file);
+}
+
 static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct daemon *d = arg;
@@ -426,6 +464,7 @@ static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
 				log_writer_reopen(d->logs);
 			if (d->events)
 				event_file_flush(d->events);
+			reload_config(d);
 			fprintf(stderr, "mailtapd: SIGHUP: logs reopened\n");
 		} else {
 			loop_stop(l);
