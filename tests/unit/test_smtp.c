@@ -367,6 +367,31 @@ static void test_turn_flips_roles(void **state)
 	world_free(&w);
 }
 
+static void test_max_data_bytes(void **state)
+{
+	static const struct turn t[] = {
+		S("220 mx\r\n"), C("EHLO x\r\n"), S("250 mx\r\n"),
+		C("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"),
+		S("250 ok\r\n250 ok\r\n354 go\r\n"),
+		C("Subject: x\r\n\r\nkept\r\ndropped line\r\n.\r\n"),
+		S("250 queued\r\n"),
+	};
+	struct world w;
+
+	(void)state;
+	world_init(&w, &smtp_analyzer_ops, EV_ALL);
+	w.cfg.lim.max_data_bytes = 20; /* "Subject: x", "", "kept" */
+	world_play(&w, t, N(t), 0);
+	assert_true(rec_find(&w.rec, "\"data\":\"kept\"", NULL) >= 0);
+	assert_int_equal(rec_count(&w.rec, "dropped line"), 0);
+	assert_true(rec_find(&w.rec, "smtp_data_truncated", "\"addl\":\"20\"") >=
+		    0);
+	/* the skipped bytes are a gap of the mail's file */
+	assert_true(rec_find(&w.rec, "mime_content_gap", "\"len\":14") >= 0);
+	assert_true(rec_find(&w.rec, "\"code\":250,\"cmd\":\".\"", NULL) >= 0);
+	world_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_reply_out_of_range_and_quit),
 		cmocka_unit_test(test_pending_cap),
 		cmocka_unit_test(test_turn_flips_roles),
+		cmocka_unit_test(test_max_data_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

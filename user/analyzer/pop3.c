@@ -83,6 +83,7 @@ struct pop3 {
 	char pass[POP3_MAX_CRED];
 	size_t pass_len;
 	struct mime_mail *mail;
+	uint64_t body_bytes, body_skipped; /* --max-data-bytes */
 	uint8_t *tmp;        /* trimming scratch */
 	size_t tmp_cap;
 };
@@ -692,10 +693,22 @@ static void server_line(struct pop3 *p, const uint8_t *raw, size_t rn)
 		if (rn == 1 && raw[0] == '.') {
 			p->in_multiline = false;
 			p->multiline_requested = false;
+			if (p->mail && p->body_skipped)
+				mime_mail_gap(p->mail, p->body_skipped);
 			mime_mail_end(&p->mail);
+			p->body_bytes = p->body_skipped = 0;
 			pop_head(p);
 			return;
 		}
+		if (p->mail && p->ctx->cfg->lim.max_data_bytes &&
+		    p->body_bytes + rn + 2 > p->ctx->cfg->lim.max_data_bytes) {
+			if (!p->body_skipped)
+				an_weird_str(p->ctx, "pop3_data_truncated", NULL,
+					     "POP3");
+			p->body_skipped += rn + 2;
+			return;
+		}
+		p->body_bytes += rn + 2;
 		if (p->mail) {
 			/* dot-unstuffing (Zeek feeds the raw line) */
 			if (rn && raw[0] == '.')

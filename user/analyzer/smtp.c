@@ -66,7 +66,30 @@ struct smtp {
 	struct smtp_bdat bdat;
 	bool eof[2];
 	bool disabled;       /* gave up (STARTTLS): ignore everything */
+	/* --max-data-bytes: body bytes analyzed and skipped in this mail */
+	uint64_t body_bytes;
+	uint64_t body_skipped;
 };
+
+/* Count n body bytes; false when they are beyond --max-data-bytes (they
+ * are then skipped: no MIME, no smtp_data, a file gap at the end). */
+static bool body_take(struct smtp *s, uint64_t n)
+{
+	uint64_t max = s->ctx->cfg->lim.max_data_bytes;
+
+	if (!max || s->body_bytes + n <= max) {
+		s->body_bytes += n;
+		return true;
+	}
+	if (!s->body_skipped) {
+		char addl[32];
+
+		snprintf(addl, sizeof(addl), "%llu", (unsigned long long)max);
+		an_weird_str(s->ctx, "smtp_data_truncated", addl, "SMTP");
+	}
+	s->body_skipped += n;
+	return false;
+}
 
 static bool sender_dir(const struct smtp *s, bool is_orig)
 {
@@ -157,16 +180,26 @@ static void bdat_teardown(struct smtp *s)
 	s->bdat_last = false;
 }
 
+/* A truncated body shows in files.log as missing bytes. */
+static void close_mail(struct smtp *s)
+{
+	if (s->mail && s->body_skipped)
+		mime_mail_gap(s->mail, s->body_skipped);
+	s->body_skipped = 0;
+	mime_mail_end(&s->mail);
+}
+
 static void begin_mail(struct smtp *s)
 {
 	if (s->mail) {
 		an_weird_str(s->ctx, "smtp_nested_mail_transaction", NULL,
 			     "SMTP");
 		bdat_teardown(s);
-		mime_mail_end(&s->mail);
+		close_mail(s);
 	}
 	if (mime_mail_new(&s->mail, s->ctx, "SMTP", s->orig_is_sender))
 		s->mail = NULL;
+	s->body_bytes = s->body_skipped = 0;
 }
 
 static void end_mail(struct smtp *s)
@@ -177,7 +210,7 @@ static void end_mail(struct smtp *s)
 			     "SMTP");
 		return;
 	}
-	mime_mail_end(&s->mail);
+	close_mail(s);
 }
 
 /* --- pending commands (pipelining) --------------------------------------- */
@@ -555,6 +588,8 @@ static void client_line(struct smtp *s, const uint8_t *line, size_t len)
 		}
 		if (!s->mail)
 			begin_mail(s);
+		if (!body_take(s, len + 2))
+			return;
 		if (s->mail)
 			mime_mail_deliver(s->mail, line, len, true);
 		if (bus_wants(s->ctx->bus, EV_smtp_data)) {
@@ -699,7 +734,7 @@ static void on_plain(struct smtp *s, const uint8_t *p, size_t n)
 		n = s->bdat_remaining;
 	}
 	s->bdat_remaining -= n;
-	if (s->bdat_open)
+	if (s->bdat_open && body_take(s, n))
 		smtp_bdat_deliver(&s->bdat, s->mail, p, n);
 	bdat_check_complete(s);
 }
@@ -798,7 +833,7 @@ static void smtp_eof(void *state, bool is_orig)
 	s->eof[is_orig ? 0 : 1] = true;
 	if (s->eof[0] && s->eof[1] && s->mail) {
 		bdat_teardown(s);
-		mime_mail_end(&s->mail);
+		close_mail(s);
 	}
 }
 
@@ -810,7 +845,7 @@ static void smtp_free(void **state)
 		return;
 	s = *state;
 	bdat_teardown(s);
-	mime_mail_end(&s->mail);
+	close_mail(s);
 	line_free(&s->ls[0]);
 	line_free(&s->ls[1]);
 	free(s->fifo);
