@@ -24,12 +24,17 @@ sleep 0.3
 in_c timeout 10 python3 -c '
 import socket; s=socket.create_connection(("'$S'",25)); s.recv(100); s.sendall(b"QUIT\r\n"); s.close()'
 wait $sp
+ids=$("$BUILD/mailtap" -s "$WORK/mailtap.sock" -j status |
+	python3 -c 'import json,sys; print(" ".join(str(p["id"]) for p in json.load(sys.stdin)["prog"]["programs"]))')
+[ -n "$ids" ] || fail "no program ids from mailtap status"
 stop_mailtapd
 grep -q '"command":"QUIT"' "$WORK/events.json" || fail "no capture after restart"
 in_s tc filter show dev "$VS" ingress | grep -q mailtap && fail "mailtap filter left on ingress"
 in_s tc filter show dev "$VS" egress | grep -q mailtap && fail "mailtap filter left on egress"
 in_s tc filter show dev "$VS" ingress | grep -q "u32" || fail "another tool's filter was removed"
-# programs are freed after an RCU grace period: give it a moment
-for _ in $(seq 30); do bpftool prog show | grep -q mailtap || break; sleep 0.1; done
-bpftool prog show | grep -q mailtap && fail "mailtap programs still loaded: $(bpftool prog show | grep mailtap)"
+# our programs are freed after an RCU grace period: give it a moment
+# (only ours: another mailtapd may be running on this host)
+loaded() { for id in $ids; do bpftool prog show id "$id" >/dev/null 2>&1 && echo "$id"; done; }
+for _ in $(seq 30); do [ -z "$(loaded)" ] && break; sleep 0.1; done
+[ -z "$(loaded)" ] || fail "programs still loaded after stop: $(loaded)"
 echo "restart: stale filter replaced once, capture works, clean stop leaves nothing of ours"

@@ -39,7 +39,9 @@ s = [m for m in metas if m["orig"]["bytes"] == 26]
 assert b, "the big connection is missing"
 m = b[0]["orig"]
 print("big: %d bytes delivered, %d in gaps" % (m["bytes"], m["gap_bytes"]))
-assert m["gap_bytes"] > 0 and m["bytes"] + m["gap_bytes"] == big, m
+# +1: when the FIN's own record is dropped, the ACK of the FIN covers its
+# sequence number too and the gap ends one byte later
+assert m["gap_bytes"] > 0 and m["bytes"] + m["gap_bytes"] in (big, big + 1), m
 assert s and s[0]["orig"]["gap_bytes"] == 0, "the next connection was not captured whole"
 PY
 echo "ring full: $drops records dropped, counted, lost events and gaps; capture went on"
