@@ -24,8 +24,8 @@ sleep 0.3
 in_c timeout 10 python3 -c '
 import socket; s=socket.create_connection(("'$S'",25)); s.recv(100); s.sendall(b"QUIT\r\n"); s.close()'
 wait $sp
-ids=$("$BUILD/mailtap" -s "$WORK/mailtap.sock" -j status |
-	python3 -c 'import json,sys; print(" ".join(str(p["id"]) for p in json.load(sys.stdin)["prog"]["programs"]))')
+ids=$("$BUILD/mailtap" -s "$WORK/mailtap.sock" -j prog show |
+	python3 -c 'import json,sys; print(" ".join(str(p["id"]) for p in json.load(sys.stdin)["programs"]))')
 [ -n "$ids" ] || fail "no program ids from mailtap status"
 stop_mailtapd
 grep -q '"command":"QUIT"' "$WORK/events.json" || fail "no capture after restart"
