@@ -228,7 +228,31 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir,
 	{
 		struct mt_bypass_val *bv = bpf_map_lookup_elem(&bypass, &ck);
 
-		if (bv && plen) {
+		/* One-way skip of a message body: the packet that ends with
+		 * the end-of-data marker goes through (and ends the skip),
+		 * so the analyzer sees the '.' and what follows. */
+		if (bv && plen && (bv->flags & MT_BYPASS_ONE_WAY) &&
+		    h->key.sport == bv->only_sport && plen >= 3) {
+			__u8 t[5] = { 0 };
+			bool end = false;
+
+			/* constant sizes: the verifier (6.1) refuses
+			 * "subtraction from stack pointer" */
+			if (plen >= 5 &&
+			    !bpf_skb_load_bytes(skb, poff + plen - 5, t, 5))
+				end = t[0] == '\r' && t[1] == '\n' && t[2] == '.' &&
+				      t[3] == '\r' && t[4] == '\n';
+			else if (plen == 3 &&
+				 !bpf_skb_load_bytes(skb, poff, t, 3))
+				end = t[0] == '.' && t[1] == '\r' && t[2] == '\n';
+			if (end) {
+				bpf_map_delete_elem(&bypass, &ck);
+				bv = NULL;
+			}
+		}
+		if (bv && plen &&
+		    (!(bv->flags & MT_BYPASS_ONE_WAY) ||
+		     h->key.sport == bv->only_sport)) {
 			__sync_fetch_and_add(&bv->packets, 1);
 			__sync_fetch_and_add(&bv->bytes, plen);
 			count(MT_CNT_BYPASS_PKTS, 1);

@@ -72,9 +72,16 @@ struct mt_rec_hdr {
 /* Bypass map key: the flow in canonical order (lower address/port first,
  * as user space computes it), so both directions hit one entry. */
 struct mt_bypass_val {
-	__u64 packets;
+	__u64 packets;     /* skipped, counted by the program */
 	__u64 bytes;
+	__u16 only_sport;  /* MT_BYPASS_ONE_WAY: the sender's port */
+	__u16 flags;       /* 0 = both directions */
+	__u32 pad;
 };
+
+/* Skip only the packets sent from only_sport (a message body beyond
+ * --max-data-bytes); the other direction keeps flowing. */
+#define MT_BYPASS_ONE_WAY 1
 
 enum mt_counter {
 	MT_CNT_SEEN = 0,       /* packets the program ran on */
@@ -98,7 +105,7 @@ enum mt_counter {
 #ifndef __BPF__
 _Static_assert(sizeof(struct mt_flow_key) == 40, "flow key layout");
 _Static_assert(sizeof(struct mt_rec_hdr) == 88, "record header layout");
-_Static_assert(sizeof(struct mt_bypass_val) == 16, "bypass value layout");
+_Static_assert(sizeof(struct mt_bypass_val) == 24, "bypass value layout");
 #endif
 
 #endif

@@ -24,6 +24,10 @@ struct an_ctx {
 	 * connection (STARTTLS succeeded, or it gave up). The flow then
 	 * stops delivering and, live, asks the kernel to bypass the flow. */
 	bool want_bypass;
+	/* Set and cleared by the analyzer: the originator's payload is not
+	 * wanted for now (a message body beyond --max-data-bytes); live, the
+	 * kernel skips it, and the flow swallows the resulting gap. */
+	bool skip_orig;
 	/* Counters the analyzer bumps (weirds are also counted by name in
 	 * the stats sink). */
 	uint64_t weirds;

@@ -86,6 +86,10 @@ static bool body_take(struct smtp *s, uint64_t n)
 
 		snprintf(addl, sizeof(addl), "%llu", (unsigned long long)max);
 		an_weird_str(s->ctx, "smtp_data_truncated", addl, "SMTP");
+		/* DATA bodies (not BDAT, whose byte counts must be seen):
+		 * live, the kernel may skip the rest, '.' included */
+		if (s->state == SMTP_IN_DATA && s->orig_is_sender)
+			s->ctx->skip_orig = true;
 	}
 	s->body_skipped += n;
 	return false;
@@ -183,6 +187,7 @@ static void bdat_teardown(struct smtp *s)
 /* A truncated body shows in files.log as missing bytes. */
 static void close_mail(struct smtp *s)
 {
+	s->ctx->skip_orig = false;
 	if (s->mail && s->body_skipped)
 		mime_mail_gap(s->mail, s->body_skipped);
 	s->body_skipped = 0;
@@ -678,6 +683,14 @@ static void server_line(struct smtp *s, bool is_orig, const uint8_t *line,
 			      "reply code does not match the continuing reply",
 			      line, len);
 		s->cont_code = 0;
+	}
+	if (!s->cont_code && s->state == SMTP_IN_DATA && s->ctx->skip_orig &&
+	    code != 354) {
+		/* the kernel skipped the rest of the body and its '.': this
+		 * reply ends the data */
+		push_cmd(s, SMTP_CMD_END_OF_DATA);
+		update_state(s, SMTP_CMD_END_OF_DATA, 0);
+		ev_request(s, ".", 1, (const uint8_t *)".", 1, EV_NO_REDACT);
 	}
 	if (!s->cont_code) {
 		/* the first line of a reply */

@@ -289,14 +289,18 @@ static void canonical_key(const struct conn_info *c, struct mt_flow_key *k)
 	}
 }
 
-int live_bypass(struct live *l, const struct conn_info *c, bool add)
+int live_bypass(struct live *l, const struct conn_info *c, int mode)
 {
 	struct mt_flow_key k;
 	struct mt_bypass_val v = { 0 };
 	int fd = bpf_map__fd(l->skel->maps.bypass);
 
 	canonical_key(c, &k);
-	if (add)
+	if (mode == 2) {
+		v.flags = MT_BYPASS_ONE_WAY;
+		v.only_sport = c->id.orig_p;
+	}
+	if (mode)
 		return bpf_map_update_elem(fd, &k, &v, BPF_ANY) ? -errno : 0;
 	bpf_map_delete_elem(fd, &k);
 	return 0;

@@ -37,8 +37,9 @@ int live_fd(const struct live *l);
 int live_consume(struct live *l);
 int live_set_port(struct live *l, uint16_t port, int proto);
 int live_del_port(struct live *l, uint16_t port);
-/* add: stop payload for this flow in the kernel; !add: forget it. */
-int live_bypass(struct live *l, const struct conn_info *c, bool add);
+/* mode 0: forget the flow; 1: stop its payload in the kernel (both
+ * directions); 2: stop only what the originator sends. */
+int live_bypass(struct live *l, const struct conn_info *c, int mode);
 int live_counters(struct live *l, struct live_counters *out);
 /* For `mailtap prog show`: program ids, map ids, attachments. */
 struct live_prog_info {

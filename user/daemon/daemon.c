@@ -217,6 +217,7 @@ static int h_stats(void *arg, struct jw *w)
 	F(segments); F(active); F(created); F(expired); F(evicted);
 	F(evicted_mem); F(closed); F(gap_bytes); F(ooo_dropped_bytes);
 	F(retrans_bytes); F(retrans_mismatch); F(partial); F(bypassed);
+	F(skipped_bytes);
 	F(mem_bytes);
 #undef F
 	jw_obj_close(w);
@@ -519,12 +520,12 @@ static void on_tick(struct loop *l, void *arg)
 	bus_flush(&d->bus);
 }
 
-static void bypass_flow(void *arg, const struct conn_info *c, bool add)
+static void bypass_flow(void *arg, const struct conn_info *c, int mode)
 {
 	struct daemon *d = arg;
 
 	if (d->live)
-		live_bypass(d->live, c, add);
+		live_bypass(d->live, c, mode);
 }
 
 static int write_pid(const char *path)

@@ -52,6 +52,8 @@ struct flow {
 	bool bypassed;
 	bool ending;
 	bool an_failed;
+	bool skipping;      /* the kernel skips the originator's payload */
+	bool skip_gap_ok;   /* a gap in orig is that skip, not a loss */
 	double last_ts;
 	struct stream_dump *dump;
 	struct flow_table *ft;
@@ -211,12 +213,20 @@ static void unlink_all(struct flow_table *ft, struct flow *f)
 
 static void maybe_bypass(struct flow *f)
 {
+	if (f->ctx.skip_orig != f->skipping && !f->bypassed) {
+		f->skipping = f->ctx.skip_orig;
+		if (f->skipping)
+			f->skip_gap_ok = true;
+		if (f->ft->bypass_cb)
+			f->ft->bypass_cb(f->ft->bypass_arg, &f->info,
+					 f->skipping ? 2 : 0);
+	}
 	if (f->bypassed || !f->ctx.want_bypass)
 		return;
 	f->bypassed = true;
 	f->ft->st.bypassed++;
 	if (f->ft->bypass_cb)
-		f->ft->bypass_cb(f->ft->bypass_arg, &f->info, true);
+		f->ft->bypass_cb(f->ft->bypass_arg, &f->info, 1);
 }
 
 /* Analyzers are created with the first payload byte: a SYN flood costs
@@ -243,6 +253,8 @@ static void side_deliver(void *arg, uint64_t off, const uint8_t *p, size_t n)
 	f->st[s->is_orig ? 0 : 1].bytes += n;
 	if (f->dump)
 		stream_dump_data(f->dump, s->is_orig, p, n);
+	if (s->is_orig && !f->skipping)
+		f->skip_gap_ok = false; /* in order again after a skip */
 	if (f->bypassed || !analyzer_ready(f))
 		return;
 	f->ops->deliver(f->an, s->is_orig, p, n);
@@ -254,6 +266,13 @@ static void side_gap(void *arg, uint64_t off, uint64_t len)
 	struct flow_side *s = arg;
 	struct flow *f = s->f;
 
+	if (s->is_orig && f->skip_gap_ok) {
+		/* bytes the kernel skipped on the analyzer's request */
+		f->ft->st.skipped_bytes += len;
+		if (f->dump)
+			stream_dump_gap(f->dump, s->is_orig, off, len);
+		return;
+	}
 	f->st[s->is_orig ? 0 : 1].gap_bytes += len;
 	if (f->dump)
 		stream_dump_gap(f->dump, s->is_orig, off, len);
@@ -314,8 +333,8 @@ static void flow_end(struct flow_table *ft, struct flow *f)
 	bus_emit(ft->bus, &ev);
 	if (f->dump)
 		stream_dump_close(&f->dump, f->last_ts, &f->st[0], &f->st[1]);
-	if (f->bypassed && ft->bypass_cb) /* the kernel entry goes too */
-		ft->bypass_cb(ft->bypass_arg, &f->info, false);
+	if ((f->bypassed || f->skipping) && ft->bypass_cb)
+		ft->bypass_cb(ft->bypass_arg, &f->info, 0); /* kernel entry */
 	unlink_all(ft, f);
 	for (int d = 0; d < 2; d++)
 		reasm_free(&f->dir[d]);
@@ -495,6 +514,16 @@ static void process(struct flow_table *ft, struct flow *f,
 		if (seg->flags & TCPF_ACK)
 			f->synack = true;
 		seq++;
+	}
+	if (seg->payload_len && d == 0 && f->skip_gap_ok && me->started) {
+		/* The kernel skipped the originator's bytes up to here on
+		 * the analyzer's request: the hole is known, skip it now
+		 * rather than wait for an ACK (the replies must not get
+		 * ahead of the commands that follow). */
+		uint64_t off;
+
+		if (reasm_offset(me, seq, &off) && off > me->next)
+			reasm_ack(me, seq);
 	}
 	if (seg->payload_len) {
 		if (f->bypassed) {

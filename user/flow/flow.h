@@ -51,13 +51,15 @@ struct flow_stats {
 	uint64_t retrans_mismatch; /* differing retransmissions */
 	uint64_t partial;        /* picked up mid-stream */
 	uint64_t bypassed;
+	uint64_t skipped_bytes;  /* bodies skipped in the kernel on request */
 	uint64_t mem_bytes;      /* current buffered bytes, all flows */
 };
 
 /* Called when an analyzer asks for a flow to be bypassed (live capture
- * then updates the kernel's bypass map). */
+ * then updates the kernel's bypass map): mode 0 = no more, 1 = all
+ * payload, 2 = only what the originator sends (a body being skipped). */
 typedef void (*flow_bypass_cb)(void *arg, const struct conn_info *info,
-			       bool add);
+			       int mode);
 
 int flow_table_new(struct flow_table **out, const struct mt_config *cfg,
 		   struct bus *bus);
