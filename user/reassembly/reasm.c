@@ -59,7 +59,7 @@ static void tail_add(struct reasm_dir *d, const uint8_t *p, size_t n)
 		d->acct->mem_bytes -= drop;
 	}
 	if (d->tail_len + n > d->tail_cap) {
-		size_t ncap = d->tail_cap ? d->tail_cap : 2048;
+		size_t ncap = d->tail_cap ? d->tail_cap : 256;
 		uint8_t *nb;
 
 		while (ncap < d->tail_len + n)
