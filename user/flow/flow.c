@@ -82,8 +82,9 @@ struct flow_table {
 
 static const struct reasm_ops flow_reasm_ops;
 
-/* What an analyzer's state costs, roughly (for the memory budget). */
-#define FLOW_ANALYZER_COST 1024
+/* What an analyzer's state costs with the per-connection state of the log
+ * builders behind it, as measured (for the memory budget). */
+#define FLOW_ANALYZER_COST 1536
 
 static uint32_t hash_key(const struct flow_key *k)
 {
