@@ -167,6 +167,17 @@ static size_t trim(struct pop3 *p, const uint8_t *in, size_t n,
 
 	if (nul)
 		n = (size_t)(nul - in);
+	/* fast path: nothing to trim (most data lines: base64, text) */
+	if (!n || (in[0] != ' ' && in[0] != '\t' && in[n - 1] != ' ')) {
+		const uint8_t *sp = memchr(in, ' ', n);
+
+		while (sp && sp + 1 < in + n && sp[1] != ' ')
+			sp = memchr(sp + 1, ' ', (size_t)(in + n - sp - 1));
+		if (!sp || sp + 1 >= in + n) {
+			*out = in;
+			return n;
+		}
+	}
 	if (p->tmp_cap < n + 1) {
 		uint8_t *t = realloc(p->tmp, n + 1);
 
