@@ -42,17 +42,16 @@ int live_del_port(struct live *l, uint16_t port);
 int live_bypass(struct live *l, const struct conn_info *c, int mode);
 int live_counters(struct live *l, struct live_counters *out);
 /* For `mailtap prog show`: program ids, map ids, attachments. */
+struct live_obj {
+	uint32_t id;
+	char name[32];
+};
+
 struct live_prog_info {
 	unsigned int n_progs;
-	struct {
-		uint32_t id;
-		char name[32];
-	} progs[3];
+	struct live_obj progs[3];
 	unsigned int n_maps;
-	struct {
-		uint32_t id;
-		char name[32];
-	} maps[5];
+	struct live_obj maps[5];
 	unsigned int n_attach;
 	struct {
 		char ifname[32];

@@ -90,6 +90,22 @@ int daemon_setup(struct daemon *d)
 
 /* --- control socket hooks ------------------------------------------------ */
 
+static void objs_json(struct jw *w, const char *key,
+		      const struct live_obj *o, unsigned int n)
+{
+	jw_key(w, key);
+	jw_arr_open(w);
+	for (unsigned int i = 0; i < n; i++) {
+		jw_obj_open(w);
+		jw_key(w, "id");
+		jw_u64(w, o[i].id);
+		jw_key(w, "name");
+		jw_str(w, o[i].name);
+		jw_obj_close(w);
+	}
+	jw_arr_close(w);
+}
+
 static int h_prog(struct daemon *d, struct jw *w)
 {
 	struct live_prog_info pi;
@@ -97,28 +113,8 @@ static int h_prog(struct daemon *d, struct jw *w)
 	if (!d->live || live_prog_info(d->live, &pi))
 		return -ENOENT;
 	jw_obj_open(w);
-	jw_key(w, "programs");
-	jw_arr_open(w);
-	for (unsigned int i = 0; i < pi.n_progs; i++) {
-		jw_obj_open(w);
-		jw_key(w, "id");
-		jw_u64(w, pi.progs[i].id);
-		jw_key(w, "name");
-		jw_str(w, pi.progs[i].name);
-		jw_obj_close(w);
-	}
-	jw_arr_close(w);
-	jw_key(w, "maps");
-	jw_arr_open(w);
-	for (unsigned int i = 0; i < pi.n_maps; i++) {
-		jw_obj_open(w);
-		jw_key(w, "id");
-		jw_u64(w, pi.maps[i].id);
-		jw_key(w, "name");
-		jw_str(w, pi.maps[i].name);
-		jw_obj_close(w);
-	}
-	jw_arr_close(w);
+	objs_json(w, "programs", pi.progs, pi.n_progs);
+	objs_json(w, "maps", pi.maps, pi.n_maps);
 	jw_key(w, "attachments");
 	jw_arr_open(w);
 	for (unsigned int i = 0; i < pi.n_attach; i++) {
