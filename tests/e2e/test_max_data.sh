@@ -30,11 +30,16 @@ if role == "server":
 else:
     c = socket.create_connection((host, 25)); f = c.makefile("rb"); f.readline()
     c.sendall(b"EHLO client\r\n"); f.readline()
+    import time
     big = b"".join(b"body line %07d with some words in it\r\n" % i for i in range(50000))
     for n, body in (("big", big), ("small", b"short body\r\n")):
         for cmd in (b"MAIL FROM:<%s@a.test>" % n.encode(), b"RCPT TO:<b@b.test>", b"DATA"):
             c.sendall(cmd + b"\r\n"); f.readline()
-        c.sendall(b"Subject: " + n.encode() + b"\r\n\r\n" + body + b".\r\n")
+        data = b"Subject: " + n.encode() + b"\r\n\r\n" + body + b".\r\n"
+        # in 64 KiB pieces a few ms apart, like a real client on a real
+        # link: the daemon gets to ask the kernel to skip the rest
+        for i in range(0, len(data), 65536):
+            c.sendall(data[i:i + 65536]); time.sleep(0.005)
         f.readline()
     c.sendall(b"QUIT\r\n"); f.readline(); c.close()
 PY
