@@ -16,18 +16,21 @@ pass=0 fail=0
 cases="synflood:-:300 idleflows:-:300 longline:contentline_size_exceeded:300
 pipeline:smtp_excessive_pending_cmds:300 rcpt:-:300
 mimebomb:exceeded_mime_max_depth:300 bdathuge:smtp_huge_bdat_chunk:300
-overlap:rexmit_inconsistency:300 ooostorm:-:300 garbage:-:300 reversed:-:300"
+overlap:rexmit_inconsistency:300 ooostorm:-:300 garbage:-:300 reversed:-:300
+longline_budget:memory_budget_exceeded:300"
 
 for c in $cases; do
 	name=${c%%:*} rest=${c#*:}
 	weird=${rest%%:*} limit=${rest#*:}
 	cap=$work/$name.pcap logs=$work/$name
 	mkdir -p "$logs"
-	python3 "$top/tools/gen_hostile.py" "$name" -o "$cap" --scale "$scale" 2>/dev/null
+	python3 "$top/tools/gen_hostile.py" "${name%_budget}" -o "$cap" --scale "$scale" 2>/dev/null
 	# longline: a small line cap so the limit is hit at any scale
 	extra=()
 	[ "$name" = longline ] && extra=(--set max-line-length=65536)
 	[ "$name" = mimebomb ] && extra=(--set mime-max-depth=10)
+	# the global budget, small enough that one long line hits it
+	[ "$name" = longline_budget ] && extra=(--set mem-budget=2M)
 	rss=$( { /usr/bin/time -f '%M' "$build/mailtapd" -r "$cap" -L "$logs" "${extra[@]}" \
 		>/dev/null 2>"$logs/stderr"; echo "rc=$?" >>"$logs/stderr"; } 2>&1 | tail -1)
 	rss=$(tail -2 "$logs/stderr" | head -1)

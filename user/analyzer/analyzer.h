@@ -16,6 +16,13 @@
 
 /* What an analyzer sees of the world. One per connection, owned by the
  * flow; conn->ts is the time of the packet being delivered. */
+struct an_ctx;
+
+/* Raise weird NAME with optional addl (NULL/0 = unset) and source (NULL =
+ * unset), at the current packet time. */
+void an_weird(struct an_ctx *ctx, const char *name, const void *addl,
+	      size_t addl_len, const char *source);
+
 struct an_ctx {
 	struct bus *bus;
 	const struct conn_info *conn;
@@ -31,7 +38,38 @@ struct an_ctx {
 	/* Counters the analyzer bumps (weirds are also counted by name in
 	 * the stats sink). */
 	uint64_t weirds;
+	/* The global memory budget: bytes buffered by every connection
+	 * (shared with reassembly; NULL = not accounted). Growing a buffer
+	 * past cfg->lim.mem_budget is refused: an_mem_grow() returns false
+	 * and raises weird memory_budget_exceeded once per connection. */
+	uint64_t *mem;
+	bool mem_weird;
 };
+
+/* Account n more bytes; false (and nothing accounted) when that would
+ * pass the budget. */
+static inline bool an_mem_grow(struct an_ctx *ctx, size_t n)
+{
+	uint64_t cap = ctx->cfg ? ctx->cfg->lim.mem_budget : 0;
+
+	if (!ctx->mem)
+		return true;
+	if (cap && *ctx->mem + n > cap) {
+		if (!ctx->mem_weird) {
+			ctx->mem_weird = true;
+			an_weird(ctx, "memory_budget_exceeded", NULL, 0, NULL);
+		}
+		return false;
+	}
+	*ctx->mem += n;
+	return true;
+}
+
+static inline void an_mem_release(struct an_ctx *ctx, size_t n)
+{
+	if (ctx && ctx->mem)
+		*ctx->mem -= n;
+}
 
 static inline void an_emit(struct an_ctx *ctx, struct event *ev)
 {
@@ -40,10 +78,7 @@ static inline void an_emit(struct an_ctx *ctx, struct event *ev)
 	bus_emit(ctx->bus, ev);
 }
 
-/* Raise weird NAME with optional addl (NULL/0 = unset) and source (NULL =
- * unset), at the current packet time. */
-void an_weird(struct an_ctx *ctx, const char *name, const void *addl,
-	      size_t addl_len, const char *source);
+
 
 static inline void an_weird_str(struct an_ctx *ctx, const char *name,
 				const char *addl, const char *source)

@@ -25,6 +25,8 @@ void line_init(struct line_splitter *ls, struct an_ctx *ctx,
 
 void line_free(struct line_splitter *ls)
 {
+	if (ls->ctx)
+		an_mem_release(ls->ctx, ls->cap);
 	free(ls->buf);
 	ls->buf = NULL;
 	ls->len = ls->cap = 0;
@@ -72,8 +74,20 @@ static void push(struct line_splitter *ls, uint8_t c)
 
 			if (ncap > ls->max_line)
 				ncap = ls->max_line;
+			if (ls->ctx && !an_mem_grow(ls->ctx, ncap - ls->cap)) {
+				/* over the global budget: cut the line here */
+				ls->bytes_skipped++;
+				emit(ls);
+				if (ls->cap) {
+					ls->buf[ls->len++] = c;
+					return;
+				}
+				return;
+			}
 			nb = realloc(ls->buf, ncap);
 			if (!nb) {
+				if (ls->ctx)
+					an_mem_release(ls->ctx, ncap - ls->cap);
 				/* Out of memory: deliver what we have. */
 				ls->bytes_skipped++;
 				emit(ls);

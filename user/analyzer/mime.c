@@ -25,6 +25,7 @@ struct buf {
 	uint8_t *p;
 	size_t len;
 	size_t cap;
+	struct an_ctx *ctx; /* memory accounting, NULL = none */
 };
 
 struct stored_header {
@@ -88,9 +89,14 @@ static bool buf_add(struct buf *b, const void *p, size_t n, size_t max)
 			ncap *= 2;
 		if (ncap > max)
 			ncap = max;
-		np = realloc(b->p, ncap);
-		if (!np)
+		if (b->ctx && !an_mem_grow(b->ctx, ncap - b->cap))
 			return false;
+		np = realloc(b->p, ncap);
+		if (!np) {
+			if (b->ctx)
+				an_mem_release(b->ctx, ncap - b->cap);
+			return false;
+		}
 		b->p = np;
 		b->cap = ncap;
 	}
@@ -102,8 +108,13 @@ static bool buf_add(struct buf *b, const void *p, size_t n, size_t max)
 
 static void buf_free(struct buf *b)
 {
+	struct an_ctx *ctx = b->ctx;
+
+	if (ctx)
+		an_mem_release(ctx, b->cap);
 	free(b->p);
 	memset(b, 0, sizeof(*b));
+	b->ctx = ctx;
 }
 
 static void emit(struct mime_mail *m, struct event *ev)
@@ -634,6 +645,8 @@ static struct mime_entity *new_entity(struct mime_mail *m,
 	if (!e)
 		return NULL;
 	e->parent = parent;
+	e->data.ctx = m->ctx;
+	e->cur_header.ctx = m->ctx;
 	e->depth = parent ? parent->depth + 1 : 0;
 	e->in_header = true;
 	e->ctype = CT_TEXT;
@@ -735,6 +748,7 @@ int mime_mail_new(struct mime_mail **out, struct an_ctx *ctx,
 	m->is_orig = is_orig;
 	m->seg_max = ctx->cfg->lim.mime_segment_length ?
 			     ctx->cfg->lim.mime_segment_length : 1024;
+	m->all.ctx = ctx;
 	m->want_entity_data = bus_wants(ctx->bus, EV_mime_entity_data);
 	m->want_all_data = bus_wants(ctx->bus, EV_mime_all_data);
 	/* Zeek's mail content hashes, only when someone listens */

@@ -418,6 +418,7 @@ static struct flow *create(struct flow_table *ft, const struct segment *seg,
 	f->ctx.bus = ft->bus;
 	f->ctx.conn = &f->info;
 	f->ctx.cfg = cfg;
+	f->ctx.mem = &ft->acct.mem_bytes;
 	for (int d = 0; d < 2; d++) {
 		f->side[d].f = f;
 		f->side[d].is_orig = d == 0;
