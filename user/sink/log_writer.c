@@ -185,7 +185,6 @@ static void tsv_str(struct tsv_out *t, const uint8_t *p, size_t n,
 		    size_t max, bool in_container, unsigned int *truncated)
 {
 	char esc[4096 * 4 + 8];
-	size_t start = t->o;
 
 	if (n == 0) {
 		outs(t, "(empty)");
@@ -224,7 +223,22 @@ static void tsv_str(struct tsv_out *t, const uint8_t *p, size_t n,
 		p += chunk;
 		n -= chunk;
 	}
-	(void)start;
+}
+
+/* A container's element count to write: 0 after writing "(empty)", else
+ * n capped at the per-field limit (counted when it cuts). */
+static size_t container_n(struct tsv_out *t, size_t n, size_t maxc,
+			  unsigned int *ctruncated)
+{
+	if (n == 0) {
+		outs(t, "(empty)");
+		return 0;
+	}
+	if (maxc && n > maxc) {
+		(*ctruncated)++;
+		return maxc;
+	}
+	return n;
 }
 
 static void tsv_value(struct tsv_out *t, const struct log_field *fd,
@@ -265,15 +279,7 @@ static void tsv_value(struct tsv_out *t, const struct log_field *fd,
 		break;
 	case LOG_SET_STRING:
 	case LOG_VEC_STRING:
-		n = v->strs.n;
-		if (n == 0) {
-			outs(t, "(empty)");
-			break;
-		}
-		if (maxc && n > maxc) {
-			n = maxc;
-			(*ctruncated)++;
-		}
+		n = container_n(t, v->strs.n, maxc, ctruncated);
 		for (size_t i = 0; i < n; i++) {
 			if (i)
 				outs(t, ",");
@@ -284,15 +290,7 @@ static void tsv_value(struct tsv_out *t, const struct log_field *fd,
 		break;
 	case LOG_VEC_ADDR:
 	case LOG_SET_ADDR:
-		n = v->addrs.n;
-		if (n == 0) {
-			outs(t, "(empty)");
-			break;
-		}
-		if (maxc && n > maxc) {
-			n = maxc;
-			(*ctruncated)++;
-		}
+		n = container_n(t, v->addrs.n, maxc, ctruncated);
 		for (size_t i = 0; i < n; i++) {
 			if (i)
 				outs(t, ",");

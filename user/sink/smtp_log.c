@@ -306,13 +306,14 @@ static void write_rec(struct smtp_log *sl, const struct event *ev,
 
 /* Zeek's smtp_message(): write if there was client activity, and start a
  * new record. */
-static void flush(struct smtp_log *sl, const struct event *ev,
+static bool flush(struct smtp_log *sl, const struct event *ev,
 		  struct smtp_conn *sc)
 {
-	if (sc->has_rec && sc->rec.has_client_activity) {
-		write_rec(sl, ev, sc);
-		new_rec(sc, ev);
-	}
+	if (!sc->has_rec || !sc->rec.has_client_activity)
+		return false;
+	write_rec(sl, ev, sc);
+	new_rec(sc, ev);
+	return true;
 }
 
 static bool prefix_ci(struct ev_bytes b, const char *p)
@@ -432,16 +433,16 @@ static void on_reply(struct smtp_log *sl, const struct event *ev,
 		lr->p = np;
 		lr->len = n + ev->smtp_reply.msg.len;
 	}
-	if (bytes_eq(ev->smtp_reply.cmd, ".")) {
+	/* a message ends: at the reply to '.', or the final reply to a
+	 * BDAT ... LAST */
+	if (bytes_eq(ev->smtp_reply.cmd, ".") ||
+	    (bytes_eq(ev->smtp_reply.cmd, "BDAT") &&
+	     !ev->smtp_reply.cont_resp && sc->bdat_last_observed)) {
+		if (bytes_eq(ev->smtp_reply.cmd, "BDAT"))
+			sc->bdat_last_observed = false;
 		sc->messages++;
-		flush(sl, ev, sc);
-		new_rec(sc, ev);
-	} else if (bytes_eq(ev->smtp_reply.cmd, "BDAT") &&
-		   !ev->smtp_reply.cont_resp && sc->bdat_last_observed) {
-		sc->bdat_last_observed = false;
-		sc->messages++;
-		flush(sl, ev, sc);
-		new_rec(sc, ev);
+		if (!flush(sl, ev, sc))
+			new_rec(sc, ev); /* a fresh record either way */
 	}
 }
 
