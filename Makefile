@@ -5,7 +5,7 @@
 #   make check      build and run every test (unit, ASan+UBSan, corpus, fuzz smoke, e2e)
 #   make demo       build, generate a capture, analyze it, show logs and events
 #   make bench      release build + benchmarks
-#   make fuzz       run every fuzz target FUZZ_SECONDS each
+#   make fuzz       run every fuzz target FUZZ_SECONDS each (or FUZZ_RUNS executions)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   V=1             show the commands
 
@@ -134,11 +134,12 @@ e2e: all
 	$(Q)tests/e2e/run.sh $(BUILD)
 
 # --- fuzzing (libFuzzer) -----------------------------------------------------
-$(BUILD)/fuzzobj/%.o: %.c | $(SKELS)
+$(BUILD)/fuzzobj/%.o: %.c tests/fuzz/coverage-ignore.txt | $(SKELS)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(CPPFLAGS) -O1 -g $(WARN) -Wno-unused-command-line-argument \
-		-std=gnu11 -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+		-std=gnu11 -fsanitize=fuzzer-no-link,address,undefined \
+		-fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt -c $< -o $@
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJS_FUZZ)
 	$(call msg,FUZZ-LD,$@)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# run.sh BUILD SECONDS TARGET... - run each libFuzzer target for SECONDS,
+# run.sh BUILD SECONDS TARGET... - run each libFuzzer target for SECONDS
+# (or, with FUZZ_RUNS=N in the environment, for N executions),
 # starting from its seed corpus (tests/fuzz/corpus/<name>) plus what
 # earlier runs found (BUILD/fuzz-corpus/<name>), and replay the kept
 # crash regressions (tests/fuzz/regressions/<name>/*). One line per target.
@@ -23,11 +24,17 @@ for t in "$@"; do
 		fail=$((fail + 1))
 		continue
 	fi
-	if "$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
+	if [ -n "${FUZZ_RUNS:-}" ]; then
+		limit=(-runs="$FUZZ_RUNS") what="$FUZZ_RUNS runs"
+	else
+		limit=(-max_total_time="$secs") what="${secs}s"
+	fi
+	start=$(date +%s)
+	if "$t" "${limit[@]}" -rss_limit_mb=2048 -timeout="${FUZZ_TIMEOUT:-10}" \
 		-print_final_stats=1 "${dict[@]}" "$work" "${seeds[@]}" \
 		>"$work.log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work.log")
-		echo "ok    fuzz_$name: ${runs:-?} executions in ${secs}s, no crash"
+		echo "ok    fuzz_$name: ${runs:-?} executions in $(($(date +%s) - start))s ($what), no crash"
 		pass=$((pass + 1))
 	else
 		echo "FAIL  fuzz_$name: see $work.log"
