@@ -28,6 +28,22 @@ static const int8_t b64_tab[256] = {
 	['2'] = 54, ['3'] = 55, ['4'] = 56, ['5'] = 57, ['6'] = 58, ['7'] = 59,
 	['8'] = 60, ['9'] = 61, ['+'] = 62, ['/'] = 63, ['='] = 0,
 };
+/* The fast path's table: invalid characters, '=' among them, are 0x40,
+ * which no valid value has, so one test covers a group of four. */
+static const uint8_t b64_fast[256] = {
+	[0 ... 255] = 0x40,
+	['A'] = 0,  ['B'] = 1,	['C'] = 2,  ['D'] = 3,	['E'] = 4,  ['F'] = 5,
+	['G'] = 6,  ['H'] = 7,	['I'] = 8,  ['J'] = 9,	['K'] = 10, ['L'] = 11,
+	['M'] = 12, ['N'] = 13, ['O'] = 14, ['P'] = 15, ['Q'] = 16, ['R'] = 17,
+	['S'] = 18, ['T'] = 19, ['U'] = 20, ['V'] = 21, ['W'] = 22, ['X'] = 23,
+	['Y'] = 24, ['Z'] = 25, ['a'] = 26, ['b'] = 27, ['c'] = 28, ['d'] = 29,
+	['e'] = 30, ['f'] = 31, ['g'] = 32, ['h'] = 33, ['i'] = 34, ['j'] = 35,
+	['k'] = 36, ['l'] = 37, ['m'] = 38, ['n'] = 39, ['o'] = 40, ['p'] = 41,
+	['q'] = 42, ['r'] = 43, ['s'] = 44, ['t'] = 45, ['u'] = 46, ['v'] = 47,
+	['w'] = 48, ['x'] = 49, ['y'] = 50, ['z'] = 51, ['0'] = 52, ['1'] = 53,
+	['2'] = 54, ['3'] = 55, ['4'] = 56, ['5'] = 57, ['6'] = 58, ['7'] = 59,
+	['8'] = 60, ['9'] = 61, ['+'] = 62, ['/'] = 63,
+};
 #pragma GCC diagnostic pop
 
 static inline int b64_val(uint8_t c)
@@ -49,6 +65,28 @@ static void illegal(struct b64_dec *d, const char *msg)
 		an_weird_str(d->ctx, "base64_illegal_encoding", msg, NULL);
 }
 
+/* Whole groups of four valid, unpadded characters, the common case;
+ * returns the characters consumed (a multiple of 4). */
+static size_t fast_groups(const uint8_t *restrict in, size_t len,
+			  uint8_t *restrict out)
+{
+	size_t i = 0;
+
+	for (; i + 4 <= len; i += 4, out += 3) {
+		uint32_t a = b64_fast[in[i]], b = b64_fast[in[i + 1]];
+		uint32_t c = b64_fast[in[i + 2]], e = b64_fast[in[i + 3]];
+		uint32_t v;
+
+		if ((a | b | c | e) & 0x40)
+			break;
+		v = a << 18 | b << 12 | c << 6 | e;
+		out[0] = (uint8_t)(v >> 16);
+		out[1] = (uint8_t)(v >> 8);
+		out[2] = (uint8_t)v;
+	}
+	return i;
+}
+
 size_t b64_decode(struct b64_dec *d, const uint8_t *in, size_t len,
 		  uint8_t *out)
 {
@@ -56,18 +94,11 @@ size_t b64_decode(struct b64_dec *d, const uint8_t *in, size_t len,
 	size_t i = 0;
 
 	while (i < len) {
-		/* fast path: whole groups of four valid, unpadded characters */
-		while (d->next == 0 && !d->padding && i + 4 <= len) {
-			int a = b64_tab[in[i]], b = b64_tab[in[i + 1]];
-			int c = b64_tab[in[i + 2]], e = b64_tab[in[i + 3]];
+		if (d->next == 0 && !d->padding) {
+			size_t k = fast_groups(in + i, len - i, out + o);
 
-			if ((a | b | c | e) < 0 || in[i + 2] == '=' ||
-			    in[i + 3] == '=')
-				break;
-			out[o++] = (uint8_t)((a << 2) | (b >> 4));
-			out[o++] = (uint8_t)((b << 4) | (c >> 2));
-			out[o++] = (uint8_t)((c << 6) | e);
-			i += 4;
+			i += k;
+			o += k / 4 * 3;
 		}
 		if (i >= len)
 			break;

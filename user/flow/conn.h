@@ -32,6 +32,15 @@ struct conn_id {
 
 #define MT_UID_LEN 24 /* "C" + up to 22 base62 digits + NUL */
 
+/* One slot per log sink that keeps per-connection state. */
+enum conn_slot {
+	CONN_SLOT_SMTP_LOG,
+	CONN_SLOT_FILES_LOG,
+	CONN_SLOT_POP3_LOG,
+	CONN_SLOT_WEIRD_LOG,
+	CONN_SLOTS
+};
+
 struct conn_info {
 	char uid[MT_UID_LEN];
 	struct conn_id id;
@@ -42,6 +51,10 @@ struct conn_info {
 	uint64_t ifindex;
 	/* Socket cookie / process info, where the capture knows it (0 = no). */
 	uint64_t sock_cookie;
+	/* Each log sink's state for this connection, found without a hash
+	 * lookup on every event (see sink/conn_state.h). Zero at creation;
+	 * written only by the sink owning the slot. */
+	void *sink_state[CONN_SLOTS];
 };
 
 /* Text form of an address as Zeek prints it (IPv6 compressed).

@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "flow/uid.h"
+#include "sink/conn_state.h"
 #include "sink/email.h"
 #include "sink/log.h"
-#include "util/ptrmap.h"
 
 #define FL_MAX_STACK 128
 #define FL_MAX_LISTENERS 4
@@ -84,7 +84,7 @@ struct files_log {
 	struct sink sink;
 	const struct mt_config *cfg;
 	struct bus *bus;
-	struct ptrmap conns;
+	struct conn_states conns;
 	struct uid_gen uids;
 	struct {
 		files_new_cb cb;
@@ -105,12 +105,12 @@ static const unsigned int md_bits[3] = { MT_HASH_MD5, MT_HASH_SHA1,
 static struct fconn *conn_of(struct files_log *fl, const struct conn_info *c,
 			     bool create)
 {
-	struct fconn *fc = ptrmap_get(&fl->conns, c);
+	struct fconn *fc = cs_get(&fl->conns, c);
 
 	if (fc || !create)
 		return fc;
 	fc = calloc(1, sizeof(*fc));
-	if (fc && ptrmap_put(&fl->conns, c, fc)) {
+	if (fc && cs_put(&fl->conns, c, fc)) {
 		free(fc);
 		fc = NULL;
 	}
@@ -400,7 +400,7 @@ static void free_fconn(void *p)
 
 static void drop_conn(struct files_log *fl, const struct conn_info *c)
 {
-	struct fconn *fc = ptrmap_del(&fl->conns, c);
+	struct fconn *fc = cs_del(&fl->conns, c);
 
 	if (fc)
 		free_fconn(fc);
@@ -487,6 +487,7 @@ int files_log_new(struct files_log **out, const struct mt_config *cfg,
 
 	if (!fl)
 		return -ENOMEM;
+	cs_init(&fl->conns, CONN_SLOT_FILES_LOG);
 	fl->cfg = cfg;
 	fl->bus = bus;
 	uid_gen_init(&fl->uids, seed ? strtoull(seed, NULL, 0) + 1 : 0);
@@ -523,7 +524,7 @@ void files_log_free(struct files_log **flp)
 	if (!flp || !*flp)
 		return;
 	fl = *flp;
-	ptrmap_free_values(&fl->conns, free_fconn);
+	cs_free(&fl->conns, free_fconn);
 	free(fl);
 	*flp = NULL;
 }

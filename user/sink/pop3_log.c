@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sink/conn_state.h"
 #include "sink/log.h"
 #include "util/ptrmap.h"
 
@@ -89,7 +90,7 @@ struct pop3_log {
 	struct sink sink;
 	const struct mt_config *cfg;
 	struct bus *bus;
-	struct ptrmap conns;
+	struct conn_states conns;
 	/* per client address: key = an interned copy of the address */
 	struct ptrmap clients;
 	struct mt_addr *client_keys;
@@ -100,12 +101,12 @@ struct pop3_log {
 
 static struct p3conn *conn_of(struct pop3_log *pl, const struct event *ev)
 {
-	struct p3conn *pc = ptrmap_get(&pl->conns, ev->conn);
+	struct p3conn *pc = cs_get(&pl->conns, ev->conn);
 
 	if (pc)
 		return pc;
 	pc = calloc(1, sizeof(*pc));
-	if (!pc || ptrmap_put(&pl->conns, ev->conn, pc)) {
+	if (!pc || cs_put(&pl->conns, ev->conn, pc)) {
 		free(pc);
 		return NULL;
 	}
@@ -358,7 +359,7 @@ static void new_file(void *arg, const struct conn_info *conn,
 
 	if (conn->proto != MT_PROTO_POP3)
 		return;
-	pc = ptrmap_get(&pl->conns, conn);
+	pc = cs_get(&pl->conns, conn);
 	if (pc && pc->n_fuids < P3_MAX_FUIDS)
 		snprintf(pc->fuids[pc->n_fuids++], MT_UID_LEN, "%s", fuid);
 }
@@ -371,7 +372,7 @@ static void pl_on_event(struct sink *s, const struct event *ev)
 	if (!ev->conn || ev->conn->proto != MT_PROTO_POP3)
 		return;
 	if (ev->type == EV_conn_end) {
-		pc = ptrmap_del(&pl->conns, ev->conn);
+		pc = cs_del(&pl->conns, ev->conn);
 		if (pc) {
 			write_row(pl, ev, pc);
 			free(pc);
@@ -433,6 +434,7 @@ int pop3_log_new(struct pop3_log **out, const struct mt_config *cfg,
 
 	if (!pl)
 		return -ENOMEM;
+	cs_init(&pl->conns, CONN_SLOT_POP3_LOG);
 	pl->cfg = cfg;
 	pl->bus = bus;
 	pl->client_keys = calloc(P3_MAX_CLIENTS, sizeof(*pl->client_keys));
@@ -475,7 +477,7 @@ void pop3_log_free(struct pop3_log **plp)
 	if (!plp || !*plp)
 		return;
 	pl = *plp;
-	ptrmap_free_values(&pl->conns, free);
+	cs_free(&pl->conns, free);
 	ptrmap_free_values(&pl->clients, free);
 	free(pl->client_keys);
 	if (pl->legacy)

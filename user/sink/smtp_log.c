@@ -12,9 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sink/conn_state.h"
 #include "sink/email.h"
 #include "sink/log.h"
-#include "util/ptrmap.h"
 
 static const struct log_field smtp_fields[] = {
 	{ "ts", LOG_TIME },
@@ -101,7 +101,7 @@ struct smtp_log {
 	struct sink sink;
 	const struct mt_config *cfg;
 	struct bus *bus;
-	struct ptrmap conns;
+	struct conn_states conns;
 };
 
 /* --- owned values ---------------------------------------------------------- */
@@ -225,11 +225,11 @@ static void new_rec(struct smtp_conn *sc, const struct event *ev)
 
 static struct smtp_conn *session(struct smtp_log *sl, const struct event *ev)
 {
-	struct smtp_conn *sc = ptrmap_get(&sl->conns, ev->conn);
+	struct smtp_conn *sc = cs_get(&sl->conns, ev->conn);
 
 	if (!sc) {
 		sc = calloc(1, sizeof(*sc));
-		if (!sc || ptrmap_put(&sl->conns, ev->conn, sc)) {
+		if (!sc || cs_put(&sl->conns, ev->conn, sc)) {
 			free(sc);
 			return NULL;
 		}
@@ -569,7 +569,7 @@ static void new_file(void *arg, const struct conn_info *conn,
 
 	if (conn->proto != MT_PROTO_SMTP)
 		return;
-	sc = ptrmap_get(&sl->conns, conn);
+	sc = cs_get(&sl->conns, conn);
 	if (!sc || !sc->has_rec || sc->rec.tls)
 		return;
 	set_add(&sc->rec.fuids, fuid, strlen(fuid), 0, true);
@@ -592,7 +592,7 @@ static void sl_on_event(struct sink *s, const struct event *ev)
 	if (!ev->conn || ev->conn->proto != MT_PROTO_SMTP)
 		return;
 	if (ev->type == EV_conn_end) {
-		sc = ptrmap_del(&sl->conns, ev->conn);
+		sc = cs_del(&sl->conns, ev->conn);
 		if (sc) {
 			flush(sl, ev, sc);
 			conn_free(sc);
@@ -601,7 +601,7 @@ static void sl_on_event(struct sink *s, const struct event *ev)
 	}
 	if (ev->type == EV_mime_begin_entity ||
 	    ev->type == EV_mime_one_header) {
-		sc = ptrmap_get(&sl->conns, ev->conn);
+		sc = cs_get(&sl->conns, ev->conn);
 		if (!sc || !sc->has_rec)
 			return;
 		if (ev->type == EV_mime_begin_entity) {
@@ -638,6 +638,7 @@ int smtp_log_new(struct smtp_log **out, const struct mt_config *cfg,
 
 	if (!sl)
 		return -ENOMEM;
+	cs_init(&sl->conns, CONN_SLOT_SMTP_LOG);
 	sl->cfg = cfg;
 	sl->bus = bus;
 	sl->sink.name = "smtp-log";
@@ -664,7 +665,7 @@ void smtp_log_free(struct smtp_log **slp)
 	if (!slp || !*slp)
 		return;
 	sl = *slp;
-	ptrmap_free_values(&sl->conns, conn_free);
+	cs_free(&sl->conns, conn_free);
 	free(sl);
 	*slp = NULL;
 }

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sink/conn_state.h"
 #include "sink/log.h"
-#include "util/ptrmap.h"
 
 #define WL_MAX_NAMES 256      /* distinct weird names counted */
 #define WL_MAX_PER_CONN 64    /* names remembered per connection */
@@ -43,7 +43,7 @@ struct conn_names {
 struct weird_log {
 	struct sink sink;
 	struct bus *bus;
-	struct ptrmap conns;
+	struct conn_states conns;
 	struct name_count counts[WL_MAX_NAMES];
 	unsigned int n_counts;
 };
@@ -74,10 +74,10 @@ static bool seen(struct weird_log *wl, const struct event *ev,
 			nc->last_logged = ev->ts ? ev->ts : 1;
 		return false;
 	}
-	cn = ptrmap_get(&wl->conns, ev->conn);
+	cn = cs_get(&wl->conns, ev->conn);
 	if (!cn) {
 		cn = calloc(1, sizeof(*cn));
-		if (!cn || ptrmap_put(&wl->conns, ev->conn, cn)) {
+		if (!cn || cs_put(&wl->conns, ev->conn, cn)) {
 			free(cn);
 			return false;
 		}
@@ -98,7 +98,7 @@ static void wl_on_event(struct sink *s, const struct event *ev)
 	struct name_count *nc;
 
 	if (ev->type == EV_conn_end) {
-		free(ptrmap_del(&wl->conns, ev->conn));
+		free(cs_del(&wl->conns, ev->conn));
 		return;
 	}
 	nc = count_of(wl, ev->weird.name);
@@ -136,6 +136,7 @@ int weird_log_new(struct weird_log **out, const struct mt_config *cfg,
 	(void)cfg;
 	if (!wl)
 		return -ENOMEM;
+	cs_init(&wl->conns, CONN_SLOT_WEIRD_LOG);
 	wl->bus = bus;
 	wl->sink.name = "weird-log";
 	wl->sink.mask = EV_BIT(EV_weird) | EV_BIT(EV_conn_end);
@@ -169,7 +170,7 @@ void weird_log_free(struct weird_log **wlp)
 	if (!wlp || !*wlp)
 		return;
 	wl = *wlp;
-	ptrmap_free_values(&wl->conns, free);
+	cs_free(&wl->conns, free);
 	free(wl);
 	*wlp = NULL;
 }
