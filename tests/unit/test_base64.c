@@ -233,6 +233,71 @@ static void test_strict(void **state)
 		b64_decode_strict(&f->ctx, (const uint8_t *)"", 0, out), 0);
 }
 
+/* The block paths (SSSE3, 16 characters; scalar, 4) give what the
+ * character-at-a-time path gives - fed one byte per call, it never takes
+ * them - for long random inputs, mostly alphabet with now and then a line
+ * end, a bad byte, a high byte or padding, split at random points. */
+static void test_fast_paths_match_bytewise(void **state)
+{
+	static const char alpha[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct fx *f = *state;
+	uint8_t in[600], ref[B64_OUT_MAX(600)], out[B64_OUT_MAX(600)];
+	unsigned int seed = 12345;
+
+	for (int round = 0; round < 3000; round++) {
+		size_t len = (size_t)(rand_r(&seed) % sizeof(in)), nref = 0, n = 0;
+		int rare = 1 + rand_r(&seed) % 400;
+		char wref[128];
+		size_t wnref;
+		struct b64_dec d;
+
+		for (size_t i = 0; i < len; i++) {
+			int r = rand_r(&seed);
+
+			if (r % rare == 0)
+				in[i] = "\r\n=*\x80\xff -"[r / rare % 8];
+			else
+				in[i] = (uint8_t)alpha[r % 64];
+		}
+		f->nweird = 0;
+		f->last[0] = '\0';
+		b64_init(&d, &f->ctx);
+		for (size_t i = 0; i < len; i++)
+			nref += b64_decode(&d, in + i, 1, ref + nref);
+		nref += b64_done(&d, ref + nref);
+		wnref = f->nweird;
+		memcpy(wref, f->last, sizeof(wref));
+
+		f->nweird = 0;
+		f->last[0] = '\0';
+		b64_init(&d, &f->ctx);
+		for (size_t at = 0; at < len;) {
+			size_t k = 1 + (size_t)rand_r(&seed) % (len - at);
+
+			n += b64_decode(&d, in + at, k, out + n);
+			at += k;
+		}
+		n += b64_done(&d, out + n);
+		assert_int_equal(n, nref);
+		assert_memory_equal(out, ref, n);
+		assert_int_equal(f->nweird, wnref);
+		assert_string_equal(f->last, wref);
+
+		/* in one call, into exactly B64_OUT_MAX(len) bytes: the
+		 * block stores stay inside it (ASan build) */
+		uint8_t *exact = malloc(B64_OUT_MAX(len));
+
+		assert_non_null(exact);
+		b64_init(&d, NULL);
+		n = b64_decode(&d, in, len, exact);
+		n += b64_done(&d, exact + n);
+		assert_int_equal(n, nref);
+		assert_memory_equal(exact, ref, n);
+		free(exact);
+	}
+}
+
 /* B64_OUT_MAX holds for every length, with any pending group. */
 static void test_out_max(void **state)
 {
@@ -268,6 +333,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_silent_without_ctx, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_strict, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fast_paths_match_bytewise,
+						setup, teardown),
 		cmocka_unit_test(test_out_max),
 	};
 

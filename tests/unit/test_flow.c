@@ -2,6 +2,7 @@
 /* test_flow.c - the flow table: originator rules, uids, states, idle
  * expiry on capture time, the cap with LRU eviction, port reuse, and
  * that every flow ends with a conn_end event. */
+#include <arpa/inet.h>
 #include <errno.h>
 
 #include "harness.h"
@@ -207,6 +208,25 @@ static void test_lookup_by_uid(void **state)
 	ftw_free(&w);
 }
 
+/* Addresses print as inet_ntop prints them (IPv4 is formatted by hand). */
+static void test_addr_str(void **state)
+{
+	char want[MT_ADDR_STRLEN], got[MT_ADDR_STRLEN];
+	struct mt_addr a = { .family = AF_INET };
+	unsigned int seed = 9;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		for (int k = 0; k < 4; k++)
+			a.addr[k] = (uint8_t)(i < 256 ? (k == i % 4 ? i : 0)
+						      : rand_r(&seed));
+		assert_non_null(inet_ntop(AF_INET, a.addr, want, sizeof(want)));
+		assert_string_equal(mt_addr_str(&a, got), want);
+	}
+	assert_int_equal(mt_addr_parse("2001:db8::1", &a), 0);
+	assert_string_equal(mt_addr_str(&a, got), "2001:db8::1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_idle_expiry_and_cap),
 		cmocka_unit_test(test_port_reuse_and_rst),
 		cmocka_unit_test(test_lookup_by_uid),
+		cmocka_unit_test(test_addr_str),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

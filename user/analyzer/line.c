@@ -5,6 +5,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "analyzer/analyzer.h"
 
@@ -101,8 +104,31 @@ static void push(struct line_splitter *ls, uint8_t c)
 }
 
 /* Length of the run of ordinary bytes at p (no CR, LF, or NUL when NULs
- * are still special). memchr is vectorised: three passes beat a byte
- * loop by a wide margin on mail text. */
+ * are still special). One pass, sixteen bytes at a time with SSE2 (part
+ * of x86-64 itself): three memchr passes cost three calls per line. */
+#ifdef __SSE2__
+static size_t plain_run(const uint8_t *p, size_t n, bool nul_special)
+{
+	const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+	const __m128i nul = nul_special ? _mm_setzero_si128() : lf;
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, cr),
+						      _mm_cmpeq_epi8(v, lf)),
+					 _mm_cmpeq_epi8(v, nul));
+		unsigned int bits = (unsigned int)_mm_movemask_epi8(m);
+
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+	for (; i < n; i++)
+		if (p[i] == '\r' || p[i] == '\n' || (nul_special && !p[i]))
+			return i;
+	return n;
+}
+#else
 static size_t plain_run(const uint8_t *p, size_t n, bool nul_special)
 {
 	const uint8_t *e = memchr(p, '\n', n);
@@ -118,6 +144,7 @@ static size_t plain_run(const uint8_t *p, size_t n, bool nul_special)
 	}
 	return k;
 }
+#endif
 
 /* Append a run to the partial line, delivering pieces at the cap. */
 static void push_run(struct line_splitter *ls, const uint8_t *p, size_t n)

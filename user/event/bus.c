@@ -33,8 +33,15 @@ void bus_init(struct bus *b)
 void bus_update(struct bus *b)
 {
 	b->wanted = 0;
-	for (unsigned int i = 0; i < b->n; i++)
-		b->wanted |= b->sinks[i]->mask;
+	memset(b->n_route, 0, sizeof(b->n_route));
+	for (unsigned int i = 0; i < b->n; i++) {
+		uint64_t m = b->sinks[i]->mask;
+
+		b->wanted |= m;
+		for (unsigned int t = 0; t < EV__COUNT; t++)
+			if (m & EV_BIT(t))
+				b->route[t][b->n_route[t]++] = (uint8_t)i;
+	}
 }
 
 int bus_add(struct bus *b, struct sink *s)
@@ -67,9 +74,12 @@ void bus_emit(struct bus *b, const struct event *ev)
 	if (!(b->wanted & bit))
 		return;
 	b->depth++;
-	for (unsigned int i = 0; i < b->n; i++)
-		if (b->sinks[i]->mask & bit)
-			b->sinks[i]->on_event(b->sinks[i], ev);
+	/* re-read per step: a sink may add or remove sinks while called */
+	for (unsigned int i = 0; i < b->n_route[ev->type]; i++) {
+		struct sink *s = b->sinks[b->route[ev->type][i]];
+
+		s->on_event(s, ev);
+	}
 	b->depth--;
 }
 

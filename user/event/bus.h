@@ -28,6 +28,10 @@ struct bus {
 	struct sink *sinks[BUS_MAX_SINKS];
 	unsigned int n;
 	uint64_t wanted; /* union of all sink masks */
+	/* For each event type, the indices of the sinks that want it, in
+	 * order of addition: emit visits only those. */
+	uint8_t route[EV__COUNT][BUS_MAX_SINKS];
+	uint8_t n_route[EV__COUNT];
 	unsigned int depth; /* nesting of emits (sinks may emit) */
 	uint64_t count[EV__COUNT];
 };

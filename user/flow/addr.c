@@ -10,6 +10,24 @@
 
 const char *mt_addr_str(const struct mt_addr *a, char *buf)
 {
+	if (a->family != AF_INET6) {
+		/* dotted quad by hand: inet_ntop goes through printf */
+		char *o = buf;
+
+		for (int i = 0; i < 4; i++) {
+			uint8_t v = a->addr[i];
+
+			if (i)
+				*o++ = '.';
+			if (v >= 100)
+				*o++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*o++ = (char)('0' + v / 10 % 10);
+			*o++ = (char)('0' + v % 10);
+		}
+		*o = '\0';
+		return buf;
+	}
 	if (!inet_ntop(a->family == AF_INET6 ? AF_INET6 : AF_INET, a->addr, buf,
 		       MT_ADDR_STRLEN))
 		strcpy(buf, "?");

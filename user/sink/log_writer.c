@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/numfmt.h"
+
 #define LW_MAX_FILES 16
 #define ROW_MAX (1u << 20)
 
@@ -255,7 +257,7 @@ static void tsv_value(struct tsv_out *t, const struct log_field *fd,
 	switch (fd->type) {
 	case LOG_TIME:
 	case LOG_INTERVAL:
-		snprintf(num, sizeof(num), "%.6f", v->t);
+		fmt_time6(num, v->t);
 		outs(t, num);
 		break;
 	case LOG_STRING:
@@ -267,11 +269,11 @@ static void tsv_value(struct tsv_out *t, const struct log_field *fd,
 		break;
 	case LOG_PORT:
 	case LOG_COUNT:
-		snprintf(num, sizeof(num), "%" PRIu64, v->u);
+		fmt_u64(num, v->u);
 		outs(t, num);
 		break;
 	case LOG_INT:
-		snprintf(num, sizeof(num), "%" PRId64, v->i);
+		fmt_i64(num, v->i);
 		outs(t, num);
 		break;
 	case LOG_BOOL:

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/numfmt.h"
+
 void jw_init(struct jw *w, bool pretty)
 {
 	memset(w, 0, sizeof(*w));
@@ -232,29 +234,29 @@ void jw_str(struct jw *w, const char *s)
 
 void jw_u64(struct jw *w, uint64_t v)
 {
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%" PRIu64, v);
+	char b[NUMFMT_MAX];
+	size_t n = fmt_u64(b, v);
 
 	pre_value(w);
-	put(w, b, (size_t)n);
+	put(w, b, n);
 }
 
 void jw_i64(struct jw *w, int64_t v)
 {
-	char b[24];
-	int n = snprintf(b, sizeof(b), "%" PRId64, v);
+	char b[NUMFMT_MAX];
+	size_t n = fmt_i64(b, v);
 
 	pre_value(w);
-	put(w, b, (size_t)n);
+	put(w, b, n);
 }
 
 void jw_time(struct jw *w, double t)
 {
-	char b[40];
-	int n = snprintf(b, sizeof(b), "%.6f", t);
+	char b[NUMFMT_MAX];
+	size_t n = fmt_time6(b, t);
 
 	pre_value(w);
-	put(w, b, (size_t)n);
+	put(w, b, n);
 }
 
 void jw_double(struct jw *w, double v)
@@ -301,6 +303,22 @@ size_t zeek_escape(const void *vp, size_t n, char *buf, size_t cap)
 		size_t l = 1;
 		bool esc;
 
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			/* a run of plain ASCII, copied at once */
+			size_t k = i + 1;
+
+			while (k < n && p[k] >= 0x20 && p[k] < 0x7f &&
+			       p[k] != '\\')
+				k++;
+			if (o + (k - i) >= cap)
+				k = i + (cap - 1 - o);
+			memcpy(buf + o, p + i, k - i);
+			o += k - i;
+			if (k == i)
+				break;
+			i = k;
+			continue;
+		}
 		if (c >= 0x80) {
 			l = utf8_seq_len(p + i, n - i);
 			esc = l == 0;

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* test_line.c - the line splitter: the same lines, cuts and weird flags
+ * whatever way a stream is delivered. Whole deliveries take the 16-byte
+ * scanning path, single bytes the scalar one; random streams of long
+ * runs and every kind of terminator must split alike. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "analyzer/line.h"
+
+struct got {
+	char text[1 << 16]; /* lines joined, each followed by '|' */
+	size_t len;
+	size_t lines;
+};
+
+static void on_line(void *arg, const uint8_t *line, size_t n)
+{
+	struct got *g = arg;
+
+	assert_true(g->len + n + 1 <= sizeof(g->text));
+	memcpy(g->text + g->len, line, n);
+	g->len += n;
+	g->text[g->len++] = '|';
+	g->lines++;
+}
+
+static void split(const uint8_t *in, size_t len, bool nul_sensitive,
+		  uint32_t max_line, size_t piece, unsigned int *seed,
+		  struct got *g, struct line_weirds *w)
+{
+	struct line_splitter ls;
+
+	memset(g, 0, sizeof(*g));
+	memset(w, 0, sizeof(*w));
+	line_init(&ls, NULL, w, nul_sensitive, max_line, on_line, NULL, g);
+	for (size_t at = 0; at < len;) {
+		size_t k = piece ? piece : 1 + (size_t)rand_r(seed) % (len - at);
+
+		if (k > len - at)
+			k = len - at;
+		line_deliver(&ls, in + at, k);
+		at += k;
+	}
+	line_eof(&ls);
+	line_free(&ls);
+}
+
+static void test_any_delivery_splits_alike(void **state)
+{
+	static const char odd[] = "\r\n\r\n\0\r\r\n";
+	uint8_t in[4000];
+	unsigned int seed = 777;
+
+	(void)state;
+	for (int round = 0; round < 2000; round++) {
+		size_t len = (size_t)(rand_r(&seed) % sizeof(in));
+		int rare = 2 + rand_r(&seed) % 120;
+		bool nul = round & 1;
+		uint32_t max_line = round % 3 ? 0 : 5 + rand_r(&seed) % 60;
+		struct got *ref = malloc(sizeof(*ref)), *g = malloc(sizeof(*g));
+		struct line_weirds wref, w;
+
+		assert_non_null(ref);
+		assert_non_null(g);
+		for (size_t i = 0; i < len; i++) {
+			int r = rand_r(&seed);
+
+			in[i] = r % rare ? (uint8_t)('a' + r % 26)
+					 : (uint8_t)odd[(r / rare) % 8];
+		}
+		split(in, len, nul, max_line, 1, &seed, ref, &wref);
+		for (int way = 0; way < 2; way++) {
+			split(in, len, nul, max_line, way ? 0 : len, &seed, g,
+			      &w);
+			assert_int_equal(g->lines, ref->lines);
+			assert_int_equal(g->len, ref->len);
+			assert_memory_equal(g->text, ref->text, g->len);
+			assert_int_equal(w.nul_in_line, wref.nul_in_line);
+			assert_int_equal(w.single_cr, wref.single_cr);
+			assert_int_equal(w.size_exceeded, wref.size_exceeded);
+		}
+		free(ref);
+		free(g);
+	}
+}
+
+/* The terminators one by one, and a run longer than a block. */
+static void test_terminators(void **state)
+{
+	static const char in[] = "0123456789abcdefghij\r\nb\nc\rd\r\n\r\ne";
+	struct got g;
+	struct line_weirds w;
+	unsigned int seed = 1;
+
+	(void)state;
+	split((const uint8_t *)in, sizeof(in) - 1, true, 0, 0, &seed, &g, &w);
+	assert_int_equal(g.lines, 6);
+	g.text[g.len] = '\0';
+	assert_string_equal(g.text, "0123456789abcdefghij|b|c|d||e|");
+	assert_true(w.single_cr);
+	assert_false(w.nul_in_line);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_terminators),
+		cmocka_unit_test(test_any_delivery_splits_alike),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
