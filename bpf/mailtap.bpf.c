@@ -25,11 +25,27 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Load-time knob: the loopback ifindex (packets on lo are seen twice by
  * a packet socket: once outgoing, once incoming). */
 const volatile __u32 lo_ifindex = 1;
+/* Load-time knob: payload records wake the consumer only once this many
+ * bytes wait in the ring (0: the kernel's rule, wake an idle consumer on
+ * every record). Batching saves a wakeup per record when the consumer
+ * keeps up; it polls on a short timer while connections are open, so a
+ * lone command still arrives within that period. Records without payload
+ * (SYN, FIN, RST) keep the kernel's rule: the first SYN wakes it. */
+const volatile __u32 wake_bytes = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20); /* resized by user space before load */
 } ring SEC(".maps");
+
+static __always_inline __u64 data_wake_flags(void)
+{
+	if (!wake_bytes)
+		return 0;
+	return bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) >= wake_bytes ?
+		       BPF_RB_FORCE_WAKEUP :
+		       BPF_RB_NO_WAKEUP;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -308,7 +324,8 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir,
 			h->seq = seq0 + done;
 			h->tcp_flags = f;
 			h->len = len;
-			if (bpf_ringbuf_output(&ring, s, sizeof(*h) + len, 0)) {
+			if (bpf_ringbuf_output(&ring, s, sizeof(*h) + len,
+					       data_wake_flags())) {
 				count(MT_CNT_RING_FULL, 1);
 				count(MT_CNT_RING_FULL_BYTES, len);
 			} else {

@@ -6,9 +6,14 @@
   smtpload.py client HOST SECONDS THREADS MSG_BYTES
       run sessions as fast as THREADS connections allow for SECONDS;
       prints "sessions bytes" at the end.
+  smtpload.py tls-server HOST CERT KEY
+  smtpload.py tls-client HOST SECONDS THREADS MSG_BYTES
+      the same with STARTTLS: EHLO and STARTTLS in clear, the mail
+      inside TLS (a thread per connection on the server side).
 """
 import selectors
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -104,8 +109,128 @@ def client(host, seconds, threads, size):
     print(count[0], count[0] * len(msg))
 
 
+def smtp_loop(s, buf=b""):
+    """Answer SMTP on a blocking socket until QUIT or EOF; returns True
+    when the client asked for STARTTLS (answered, nothing read past it)."""
+    in_data = False
+    while True:
+        if in_data:
+            i = buf.find(b"\r\n.\r\n")
+            if i < 0:
+                buf = buf[-4:]
+            else:
+                buf = buf[i + 5:]
+                in_data = False
+                s.sendall(b"250 2.0.0 queued\r\n")
+                continue
+        else:
+            i = buf.find(b"\r\n")
+            if i >= 0:
+                line, buf = buf[:i], buf[i + 2:]
+                verb = line[:4].upper()
+                if verb == b"DATA":
+                    in_data = True
+                    buf = b"\r\n" + buf
+                    s.sendall(b"354 go\r\n")
+                elif verb == b"QUIT":
+                    s.sendall(b"221 bye\r\n")
+                    return False
+                elif verb == b"STAR":
+                    s.sendall(b"220 ready to start TLS\r\n")
+                    return True
+                elif verb == b"EHLO":
+                    s.sendall(b"250-bench\r\n250 STARTTLS\r\n")
+                else:
+                    s.sendall(b"250 ok\r\n")
+                continue
+        data = s.recv(1 << 20)
+        if not data:
+            return False
+        buf += data
+
+
+def tls_server(host, cert, key):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((host, 25))
+    ls.listen(512)
+
+    def session(c):
+        try:
+            c.sendall(b"220 bench ESMTP\r\n")
+            if smtp_loop(c):
+                t = ctx.wrap_socket(c, server_side=True)
+                smtp_loop(t)
+                t.close()
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            c.close()
+
+    while True:
+        c, _ = ls.accept()
+        threading.Thread(target=session, args=(c,), daemon=True).start()
+
+
+def tls_client(host, seconds, threads, size):
+    body = b"".join(b"line %d of the benchmark message, some text to carry\r\n" % i
+                    for i in range(size // 56 + 1))[:size]
+    msg = b"From: a@bench.test\r\nTo: b@bench.test\r\nSubject: bench\r\n\r\n" + body + b"\r\n.\r\n"
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    end = time.time() + seconds
+    count = [0]
+    lock = threading.Lock()
+
+    def reply(f):
+        while True:
+            line = f.readline()
+            if len(line) < 4 or line[3:4] != b"-":
+                return line
+
+    def worker():
+        while time.time() < end:
+            try:
+                s = socket.create_connection((host, 25))
+                f = s.makefile("rb")
+                reply(f)
+                s.sendall(b"EHLO load\r\n")
+                reply(f)
+                s.sendall(b"STARTTLS\r\n")
+                reply(f)
+                t = ctx.wrap_socket(s)
+                g = t.makefile("rb")
+                for cmd in (b"EHLO load", b"MAIL FROM:<a@bench.test>",
+                            b"RCPT TO:<b@bench.test>", b"DATA"):
+                    t.sendall(cmd + b"\r\n")
+                    reply(g)
+                t.sendall(msg)
+                reply(g)
+                t.sendall(b"QUIT\r\n")
+                reply(g)
+                t.close()
+                with lock:
+                    count[0] += 1
+            except (OSError, ssl.SSLError):
+                time.sleep(0.01)
+
+    ts = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    print(count[0], count[0] * len(msg))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "server":
         server(sys.argv[2])
+    elif sys.argv[1] == "tls-server":
+        tls_server(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "tls-client":
+        tls_client(sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
     else:
         client(sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))

@@ -411,6 +411,15 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
 	return 0;
 }
 
+/* The batch that wakes the daemon: at most an eighth of the ring, so a
+ * sleeping consumer is called well before the ring fills. */
+static uint32_t wake_bytes(const struct mt_config *cfg)
+{
+	uint32_t cap = cfg->ring_size / 8;
+
+	return cfg->ring_wake_bytes < cap ? cfg->ring_wake_bytes : cap;
+}
+
 int live_open(struct live **out, const struct mt_config *cfg, segment_cb cb,
 	      void *arg)
 {
@@ -435,6 +444,7 @@ int live_open(struct live **out, const struct mt_config *cfg, segment_cb cb,
 		goto fail;
 	}
 	l->skel->rodata->lo_ifindex = if_nametoindex("lo");
+	l->skel->rodata->wake_bytes = wake_bytes(cfg);
 	err = bpf_map__set_max_entries(l->skel->maps.ring, cfg->ring_size);
 	if (err)
 		goto fail;
@@ -446,6 +456,7 @@ int live_open(struct live **out, const struct mt_config *cfg, segment_cb cb,
 		l->skel = mailtap_bpf__open();
 		if (l->skel) {
 			l->skel->rodata->lo_ifindex = if_nametoindex("lo");
+			l->skel->rodata->wake_bytes = wake_bytes(cfg);
 			bpf_map__set_max_entries(l->skel->maps.ring,
 						 cfg->ring_size);
 			err = mailtap_bpf__load(l->skel);

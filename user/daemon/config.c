@@ -18,6 +18,8 @@ void config_defaults(struct mt_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->attach = ATTACH_TC;
 	cfg->ring_size = 16u << 20;
+	cfg->ring_wake_bytes = 256u << 10;
+	cfg->ring_poll_ms = 5;
 	cfg->smtp_ports[0] = 25;
 	cfg->smtp_ports[1] = 587;
 	cfg->n_smtp_ports = 2;
@@ -27,6 +29,7 @@ void config_defaults(struct mt_config *cfg)
 	cfg->socket_path = "/run/mailtap/mailtap.sock";
 	cfg->file_hashes = MT_HASH_MD5 | MT_HASH_SHA1 | MT_HASH_SHA256;
 	cfg->hotplug = true;
+	cfg->tls_bypass = true;
 	cfg->lim = (struct mt_limits){
 		.max_flows = 262144,
 		.tcp_inactivity_timeout = 300.0,
@@ -197,6 +200,20 @@ int config_set(struct mt_config *cfg, const char *k, const char *v)
 			cfg->ring_size = (uint32_t)u;
 		return err;
 	}
+	if (!strcmp(k, "ring-wake-bytes")) {
+		err = parse_u64(v, 1u << 30, &u);
+		if (!err)
+			cfg->ring_wake_bytes = (uint32_t)u;
+		return err;
+	}
+	if (!strcmp(k, "ring-poll-ms")) {
+		err = parse_u64(v, 1000, &u);
+		if (!err && u == 0)
+			err = -EINVAL;
+		if (!err)
+			cfg->ring_poll_ms = (uint32_t)u;
+		return err;
+	}
 	if (!strcmp(k, "smtp-ports"))
 		return parse_ports(v, cfg->smtp_ports, &cfg->n_smtp_ports);
 	if (!strcmp(k, "pop3-ports"))
@@ -238,6 +255,8 @@ int config_set(struct mt_config *cfg, const char *k, const char *v)
 		return parse_bool(v, &cfg->pop3_legacy_log);
 	if (!strcmp(k, "hotplug"))
 		return parse_bool(v, &cfg->hotplug);
+	if (!strcmp(k, "tls-bypass"))
+		return parse_bool(v, &cfg->tls_bypass);
 	if (!strcmp(k, "no-logs"))
 		return parse_bool(v, &cfg->no_logs);
 	if (!strcmp(k, "user")) {
@@ -381,6 +400,7 @@ static void usage(FILE *out)
 		"      --ring-size BYTES    BPF ring buffer size (default 16M)\n"
 		"      --no-logs            do not write log files\n"
 		"      --set hotplug=no     drop CAP_NET_ADMIN too (no re-attach of interfaces)\n"
+		"      --set tls-bypass=no  capture encrypted payload after STARTTLS (benchmarks)\n"
 		"      --pid-file FILE      --syslog   -v, --verbose\n"
 		"  -V, --version            -h, --help\n"
 		"Every limit has a key too (see mailtapd(8)), e.g. --set max-flows=1000.\n");

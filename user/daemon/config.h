@@ -66,6 +66,11 @@ struct mt_config {
 	const char *pcap_live;              /* --pcap-live */
 	enum attach_mode attach;            /* -a */
 	uint32_t ring_size;                 /* bytes, default 16 MiB */
+	/* Payload wakes the daemon once this much waits in the ring (0 =
+	 * every record, the kernel's rule); meanwhile it drains the ring
+	 * every ring_poll_ms while connections are open. */
+	uint32_t ring_wake_bytes;           /* default 256 KiB, <= ring/8 */
+	uint32_t ring_poll_ms;              /* default 5 */
 	uint16_t smtp_ports[MT_MAX_PORTS];
 	unsigned int n_smtp_ports;
 	uint16_t pop3_ports[MT_MAX_PORTS];
@@ -82,6 +87,7 @@ struct mt_config {
 	bool pop3_legacy_log;
 	bool no_logs;                       /* --no-logs */
 	bool hotplug;                       /* re-attach vanished interfaces */
+	bool tls_bypass; /* stop encrypted (STARTTLS/STLS) payload in the kernel */
 	/* process */
 	const char *config_file;            /* -c */
 	const char *user;                   /* -u */

@@ -214,6 +214,7 @@ static int h_stats(void *arg, struct jw *w)
 	F(evicted_mem); F(closed); F(gap_bytes); F(ooo_dropped_bytes);
 	F(retrans_bytes); F(retrans_mismatch); F(partial); F(bypassed);
 	F(skipped_bytes);
+	F(bypassed_bytes);
 	F(mem_bytes);
 #undef F
 	jw_obj_close(w);
@@ -398,6 +399,32 @@ static int h_config(void *arg, struct jw *w)
 
 /* --- live ---------------------------------------------------------------- */
 
+static void on_drain(struct loop *l, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)l;
+	live_consume(d->live);
+}
+
+/* With ring-wake-bytes, payload does not wake the daemon record by record:
+ * while connections are open, a timer drains the ring every ring-poll-ms;
+ * with none open it stops, and the next SYN wakes the daemon. */
+static void drain_timer_update(struct daemon *d)
+{
+	bool want = d->live && d->cfg.ring_wake_bytes &&
+		    flow_table_stats(d->ft)->active > 0;
+
+	if (want && !d->drain_timer) {
+		int id = loop_add_timer(d->loop, d->cfg.ring_poll_ms, on_drain, d);
+
+		d->drain_timer = id > 0 ? id : 0;
+	} else if (!want && d->drain_timer) {
+		loop_del_timer(d->loop, d->drain_timer);
+		d->drain_timer = 0;
+	}
+}
+
 static void on_ring(struct loop *l, int fd, uint32_t events, void *arg)
 {
 	struct daemon *d = arg;
@@ -405,10 +432,12 @@ static void on_ring(struct loop *l, int fd, uint32_t events, void *arg)
 	(void)l;
 	(void)fd;
 	(void)events;
-	if (d->live)
+	if (d->live) {
 		live_consume(d->live);
-	else if (d->plive)
+		drain_timer_update(d);
+	} else if (d->plive) {
 		pcap_live_dispatch(d->plive);
+	}
 }
 
 /* SIGHUP with -c: take the settings that can change while running
@@ -500,6 +529,7 @@ static void on_tick(struct loop *l, void *arg)
 		live_consume(d->live);
 	}
 	flow_table_advance(d->ft, (double)ts.tv_sec + ts.tv_nsec / 1e9);
+	drain_timer_update(d);
 	if (d->live && live_counters(d->live, &c) == 0) {
 		uint64_t full = c.kernel[MT_CNT_RING_FULL];
 
@@ -520,6 +550,10 @@ static void bypass_flow(void *arg, const struct conn_info *c, int mode)
 {
 	struct daemon *d = arg;
 
+	/* tls-bypass=no: the kernel keeps sending the encrypted bytes, which
+	 * the flow table then drops (what the bypass saves, made visible) */
+	if (mode == 1 && !d->cfg.tls_bypass)
+		return;
 	if (d->live)
 		live_bypass(d->live, c, mode);
 }

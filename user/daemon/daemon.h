@@ -35,6 +35,7 @@ struct daemon {
 	struct srv *srv;
 	double start_wall;
 	uint64_t ring_full_seen;
+	int drain_timer; /* loop timer id while connections are open, or 0 */
 };
 
 /* Build the pipeline (sinks first, then the flow table). Logs errors. */

@@ -274,10 +274,17 @@ static void side_gap(void *arg, uint64_t off, uint64_t len)
 			stream_dump_gap(f->dump, s->is_orig, off, len);
 		return;
 	}
-	f->st[s->is_orig ? 0 : 1].gap_bytes += len;
 	if (f->dump)
 		stream_dump_gap(f->dump, s->is_orig, off, len);
-	if (f->bypassed || !analyzer_ready(f))
+	if (f->bypassed) {
+		/* encrypted payload after STARTTLS, stopped in the kernel or
+		 * ignored here: not a loss, so not a content gap either */
+		f->ft->acct.gap_bytes -= len;
+		f->ft->st.bypassed_bytes += len;
+		return;
+	}
+	f->st[s->is_orig ? 0 : 1].gap_bytes += len;
+	if (!analyzer_ready(f))
 		return;
 	f->ops->gap(f->an, s->is_orig, off, len);
 	maybe_bypass(f);

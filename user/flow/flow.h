@@ -52,6 +52,7 @@ struct flow_stats {
 	uint64_t partial;        /* picked up mid-stream */
 	uint64_t bypassed;
 	uint64_t skipped_bytes;  /* bodies skipped in the kernel on request */
+	uint64_t bypassed_bytes; /* payload after a bypass (STARTTLS), unseen */
 	uint64_t mem_bytes;      /* current buffered bytes, all flows */
 };
 
