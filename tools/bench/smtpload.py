@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """smtpload.py - an SMTP load generator and sink for the live benchmark.
 
-  smtpload.py server HOST            answer SMTP on HOST:25 until killed
-  smtpload.py client HOST SECONDS THREADS MSG_BYTES
+  smtpload.py server HOST[:PORT]     answer SMTP on HOST:25 until killed
+  smtpload.py client HOST[:PORT] SECONDS THREADS MSG_BYTES
       run sessions as fast as THREADS connections allow for SECONDS;
       prints "sessions bytes" at the end.
-  smtpload.py tls-server HOST CERT KEY
-  smtpload.py tls-client HOST SECONDS THREADS MSG_BYTES
+  smtpload.py tls-server HOST[:PORT] CERT KEY
+  smtpload.py tls-client HOST[:PORT] SECONDS THREADS MSG_BYTES
       the same with STARTTLS: EHLO and STARTTLS in clear, the mail
       inside TLS (a thread per connection on the server side).
 """
@@ -19,11 +19,16 @@ import threading
 import time
 
 
+def hostport(s):
+    host, _, port = s.partition(":")
+    return host, int(port or 25)
+
+
 def server(host):
     sel = selectors.DefaultSelector()
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((host, 25))
+    ls.bind(hostport(host))
     ls.listen(512)
     ls.setblocking(False)
     sel.register(ls, selectors.EVENT_READ, None)
@@ -85,7 +90,7 @@ def client(host, seconds, threads, size):
     def worker():
         while time.time() < end:
             try:
-                s = socket.create_connection((host, 25))
+                s = socket.create_connection(hostport(host))
                 f = s.makefile("rb")
                 f.readline()
                 for cmd in (b"EHLO load", b"MAIL FROM:<a@bench.test>", b"RCPT TO:<b@bench.test>", b"DATA"):
@@ -154,7 +159,7 @@ def tls_server(host, cert, key):
     ctx.load_cert_chain(cert, key)
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((host, 25))
+    ls.bind(hostport(host))
     ls.listen(512)
 
     def session(c):
@@ -194,7 +199,7 @@ def tls_client(host, seconds, threads, size):
     def worker():
         while time.time() < end:
             try:
-                s = socket.create_connection((host, 25))
+                s = socket.create_connection(hostport(host))
                 f = s.makefile("rb")
                 reply(f)
                 s.sendall(b"EHLO load\r\n")

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""pop3load.py - a POP3 load generator and server for the soak run.
+
+  pop3load.py server HOST[:PORT]
+      answer POP3 (default port 110) until killed: any USER/PASS logs in,
+      the mailbox holds one MIME message with a base64 attachment.
+  pop3load.py client HOST[:PORT] SECONDS THREADS
+      run sessions (USER, PASS, STAT, LIST, UIDL, RETR 1, DELE 1, QUIT) as
+      fast as THREADS connections allow for SECONDS; prints "sessions
+      bytes" at the end (bytes: the messages retrieved).
+"""
+import base64
+import socket
+import sys
+import threading
+import time
+
+
+def message():
+    att = base64.encodebytes(bytes(range(256)) * 40).replace(b"\n", b"\r\n")
+    return (b"From: pop@load.test\r\nTo: user@load.test\r\nSubject: pop3 load\r\n"
+            b"MIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+            b"--b1\r\nContent-Type: text/plain\r\n\r\nhello from the soak\r\n"
+            b"--b1\r\nContent-Type: application/octet-stream\r\n"
+            b"Content-Transfer-Encoding: base64\r\n"
+            b"Content-Disposition: attachment; filename=\"load.bin\"\r\n\r\n"
+            + att + b"--b1--\r\n")
+
+
+def hostport(s):
+    host, _, port = s.partition(":")
+    return host, int(port or 110)
+
+
+def server(addr):
+    msg = message()
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(hostport(addr))
+    ls.listen(512)
+
+    def session(c):
+        try:
+            c.sendall(b"+OK load POP3 ready\r\n")
+            f = c.makefile("rb")
+            for line in f:
+                verb = line[:4].upper()
+                if verb == b"QUIT":
+                    c.sendall(b"+OK bye\r\n")
+                    break
+                if verb == b"STAT":
+                    c.sendall(b"+OK 1 %d\r\n" % len(msg))
+                elif verb == b"LIST":
+                    c.sendall(b"+OK 1 messages\r\n1 %d\r\n.\r\n" % len(msg))
+                elif verb == b"UIDL":
+                    c.sendall(b"+OK\r\n1 load-1\r\n.\r\n")
+                elif verb == b"RETR":
+                    c.sendall(b"+OK %d octets\r\n" % len(msg) + msg + b".\r\n")
+                else:
+                    c.sendall(b"+OK\r\n")
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    while True:
+        c, _ = ls.accept()
+        threading.Thread(target=session, args=(c,), daemon=True).start()
+
+
+def client(addr, seconds, threads):
+    end = time.time() + seconds
+    count = [0, 0]
+    lock = threading.Lock()
+
+    def multi(f):
+        n = 0
+        while True:
+            line = f.readline()
+            if not line or line == b".\r\n":
+                return n
+            n += len(line)
+
+    def worker(k):
+        while time.time() < end:
+            try:
+                s = socket.create_connection(hostport(addr))
+                f = s.makefile("rb")
+                f.readline()
+                for cmd in (b"USER load%d" % k, b"PASS secret", b"STAT"):
+                    s.sendall(cmd + b"\r\n")
+                    f.readline()
+                got = 0
+                for cmd in (b"LIST", b"UIDL", b"RETR 1"):
+                    s.sendall(cmd + b"\r\n")
+                    f.readline()
+                    got = multi(f)
+                for cmd in (b"DELE 1", b"QUIT"):
+                    s.sendall(cmd + b"\r\n")
+                    f.readline()
+                s.close()
+                with lock:
+                    count[0] += 1
+                    count[1] += got
+            except OSError:
+                time.sleep(0.01)
+
+    ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    print(count[0], count[1])
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "server":
+        server(sys.argv[2])
+    else:
+        client(sys.argv[2], float(sys.argv[3]), int(sys.argv[4]))
