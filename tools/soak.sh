@@ -9,6 +9,8 @@
 # sessions the generators completed. Prints the samples and a verdict;
 # exits non-zero if rows are missing, RSS grew after warm-up or fds leaked.
 #   SOAK_SMTP_THREADS=3 SOAK_TLS_THREADS=1 SOAK_POP3_THREADS=2
+#   SOAK_PAUSE=0.02 (seconds each client thread rests between sessions: a
+#   steady load the daemon keeps up with, not the maximum rate)
 set -u
 build=$(cd "${1:-build}" && pwd)
 minutes=${2:-30}
@@ -28,13 +30,13 @@ ip netns exec "$NS_S" python3 "$top/tools/bench/pop3load.py" server $S:110 &
 CLEANUPS+=("kill $!")
 sleep 0.5
 NO_EVENTS=1 start_mailtapd
-ip netns exec "$NS_C" python3 "$top/tools/bench/smtpload.py" client $S:25 $secs \
+LOAD_PAUSE=${SOAK_PAUSE:-0.02} ip netns exec "$NS_C" python3 "$top/tools/bench/smtpload.py" client $S:25 $secs \
 	"${SOAK_SMTP_THREADS:-3}" 20000 >"$WORK/smtp.out" &
 l1=$!
-ip netns exec "$NS_C" python3 "$top/tools/bench/smtpload.py" tls-client $S:587 $secs \
+LOAD_PAUSE=${SOAK_PAUSE:-0.02} ip netns exec "$NS_C" python3 "$top/tools/bench/smtpload.py" tls-client $S:587 $secs \
 	"${SOAK_TLS_THREADS:-1}" 20000 >"$WORK/tls.out" &
 l2=$!
-ip netns exec "$NS_C" python3 "$top/tools/bench/pop3load.py" client $S:110 $secs \
+LOAD_PAUSE=${SOAK_PAUSE:-0.02} ip netns exec "$NS_C" python3 "$top/tools/bench/pop3load.py" client $S:110 $secs \
 	"${SOAK_POP3_THREADS:-2}" >"$WORK/pop3.out" &
 l3=$!
 end=$(($(date +%s) + secs))

@@ -11,10 +11,14 @@
       bytes" at the end (bytes: the messages retrieved).
 """
 import base64
+import os
 import socket
 import sys
 import threading
 import time
+
+# seconds each client thread rests between sessions (LOAD_PAUSE=0: none)
+PAUSE = float(os.environ.get("LOAD_PAUSE", "0"))
 
 
 def message():
@@ -104,6 +108,7 @@ def client(addr, seconds, threads):
                 with lock:
                     count[0] += 1
                     count[1] += got
+                time.sleep(PAUSE)
             except OSError:
                 time.sleep(0.01)
 

@@ -11,12 +11,16 @@
       the same with STARTTLS: EHLO and STARTTLS in clear, the mail
       inside TLS (a thread per connection on the server side).
 """
+import os
 import selectors
 import socket
 import ssl
 import sys
 import threading
 import time
+
+# seconds each client thread rests between sessions (LOAD_PAUSE=0: none)
+PAUSE = float(os.environ.get("LOAD_PAUSE", "0"))
 
 
 def hostport(s):
@@ -103,6 +107,7 @@ def client(host, seconds, threads, size):
                 s.close()
                 with lock:
                     count[0] += 1
+                time.sleep(PAUSE)
             except OSError:
                 time.sleep(0.01)
 
@@ -219,6 +224,7 @@ def tls_client(host, seconds, threads, size):
                 t.close()
                 with lock:
                     count[0] += 1
+                time.sleep(PAUSE)
             except (OSError, ssl.SSLError):
                 time.sleep(0.01)
 

@@ -54,6 +54,7 @@ struct srv {
 	unsigned int n_clients;
 	struct jw jw;       /* one serialisation per event */
 	struct srv_stats st;
+	uint64_t *mem;      /* the global budget's counter, or NULL */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -61,8 +62,35 @@ static void client_close(struct srv *s, struct client *c);
 
 /* --- output ----------------------------------------------------------------- */
 
+/* Queue capacity changes, kept in the budget's counter. */
+static void queue_account(struct srv *s, size_t old_cap, size_t new_cap)
+{
+	if (new_cap >= old_cap) {
+		s->st.queue_bytes += new_cap - old_cap;
+		if (s->mem)
+			*s->mem += new_cap - old_cap;
+	} else {
+		s->st.queue_bytes -= old_cap - new_cap;
+		if (s->mem)
+			*s->mem -= old_cap - new_cap;
+	}
+}
+
+/* Room for GROWTH more queue bytes within the memory budget? Replies and
+ * 'lost' notices (must) are small and always queued. */
+static bool budget_allows(struct srv *s, size_t growth)
+{
+	uint64_t cap = s->cfg->lim.mem_budget;
+
+	if (!s->mem || !cap)
+		return true;
+	return *s->mem + growth <= cap && s->st.queue_bytes + growth <= cap / 2;
+}
+
 static bool queue(struct client *c, const char *p, size_t n, bool must)
 {
+	struct srv *s = c->srv;
+
 	if (!must && c->out_len + n > SRV_QUEUE_BYTES)
 		return false;
 	if (c->out_len + n > c->out_cap) {
@@ -71,15 +99,34 @@ static bool queue(struct client *c, const char *p, size_t n, bool must)
 
 		while (nc < c->out_len + n)
 			nc *= 2;
+		if (!budget_allows(s, nc - c->out_cap)) {
+			if (!must) {
+				s->st.budget_refused++;
+				return false;
+			}
+			nc = c->out_len + n; /* no doubling past the budget */
+		}
 		nb = realloc(c->out, nc);
 		if (!nb)
 			return false;
+		queue_account(s, c->out_cap, nc);
 		c->out = nb;
 		c->out_cap = nc;
 	}
 	memcpy(c->out + c->out_len, p, n);
 	c->out_len += n;
 	return true;
+}
+
+/* A drained queue that grew large gives its memory back. */
+static void queue_shrink(struct client *c)
+{
+	if (c->out_len || c->out_cap <= 65536)
+		return;
+	queue_account(c->srv, c->out_cap, 0);
+	free(c->out);
+	c->out = NULL;
+	c->out_cap = 0;
 }
 
 static void flush_out(struct srv *s, struct client *c)
@@ -97,6 +144,7 @@ static void flush_out(struct srv *s, struct client *c)
 		memmove(c->out, c->out + w, c->out_len - (size_t)w);
 		c->out_len -= (size_t)w;
 	}
+	queue_shrink(c);
 	/* caught up: tell it what it missed */
 	if (c->subscribed && c->dropped > c->lost_reported &&
 	    c->out_len < SRV_QUEUE_BYTES / 2) {
@@ -337,6 +385,7 @@ static void client_close(struct srv *s, struct client *c)
 	if (c->subscribed)
 		filter_free(&c->filter);
 	linebuf_free(&c->in);
+	queue_account(s, c->out_cap, 0);
 	free(c->out);
 	free(c);
 	update_mask(s);
@@ -525,6 +574,13 @@ void srv_stats(const struct srv *s, struct srv_stats *out)
 		out->subscribers += s->clients[i]->subscribed;
 }
 
+void srv_set_mem_counter(struct srv *s, uint64_t *mem)
+{
+	s->mem = mem;
+	if (mem)
+		*mem += s->st.queue_bytes;
+}
+
 void srv_free(struct srv **sp)
 {
 	struct srv *s;
@@ -532,6 +588,7 @@ void srv_free(struct srv **sp)
 	if (!sp || !*sp)
 		return;
 	s = *sp;
+	s->mem = NULL; /* the counter's owner may be gone already */
 	while (s->n_clients)
 		client_close(s, s->clients[0]);
 	bus_remove(s->bus, &s->sink);

@@ -34,6 +34,8 @@ struct srv_stats {
 	uint64_t events_sent;
 	uint64_t events_dropped;  /* queue full, all subscribers */
 	uint64_t disconnected_slow;
+	uint64_t queue_bytes;      /* allocated for output queues now */
+	uint64_t budget_refused;   /* events not queued: memory budget */
 };
 
 #define SRV_MAX_CLIENTS 128
@@ -43,6 +45,12 @@ struct srv_stats {
 int srv_new(struct srv **out, const struct mt_config *cfg, struct loop *loop,
 	    struct bus *bus, const struct srv_hooks *hooks);
 void srv_stats(const struct srv *s, struct srv_stats *out);
+/* Account the subscribers' output queues in the global memory budget
+ * (cfg->lim.mem_budget), the counter the flows share. Queues may take at
+ * most half of the budget, and never what the flows already hold: past
+ * that, events are dropped for the subscriber whose queue would grow
+ * (reported to it as 'lost'). */
+void srv_set_mem_counter(struct srv *s, uint64_t *mem);
 /* Once a second: disconnect subscribers stuck over their limit, idle
  * clients that never said anything. */
 void srv_tick(struct srv *s);

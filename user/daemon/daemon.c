@@ -246,6 +246,10 @@ static int h_stats(void *arg, struct jw *w)
 		jw_u64(w, ss.events_dropped);
 		jw_key(w, "disconnected_slow");
 		jw_u64(w, ss.disconnected_slow);
+		jw_key(w, "queue_bytes");
+		jw_u64(w, ss.queue_bytes);
+		jw_key(w, "budget_refused");
+		jw_u64(w, ss.budget_refused);
 		jw_obj_close(w);
 	}
 	jw_obj_close(w);
@@ -630,6 +634,7 @@ int daemon_run_live(struct daemon *d)
 				d->cfg.socket_path, strerror(-err));
 			goto out;
 		}
+		srv_set_mem_counter(d->srv, flow_table_mem_counter(d->ft));
 	}
 	if (d->cfg.pid_file)
 		write_pid(d->cfg.pid_file);

@@ -151,6 +151,11 @@ void flow_table_set_bypass_cb(struct flow_table *ft, flow_bypass_cb cb,
 	ft->bypass_arg = arg;
 }
 
+uint64_t *flow_table_mem_counter(struct flow_table *ft)
+{
+	return &ft->acct.mem_bytes;
+}
+
 const struct flow_stats *flow_table_stats(const struct flow_table *ft)
 {
 	struct flow_table *m = (struct flow_table *)ft;

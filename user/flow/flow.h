@@ -76,6 +76,9 @@ void flow_table_advance(struct flow_table *ft, double now);
 void flow_table_close_all(struct flow_table *ft);
 
 const struct flow_stats *flow_table_stats(const struct flow_table *ft);
+/* The global memory budget's counter (bytes buffered for connections),
+ * for other owners of buffers to account in it too. */
+uint64_t *flow_table_mem_counter(struct flow_table *ft);
 /* Visit every flow; stop when cb returns non-zero. */
 int flow_table_foreach(struct flow_table *ft,
 		       int (*cb)(void *arg, const struct flow_view *v),
