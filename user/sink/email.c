@@ -29,8 +29,12 @@ static bool domain_char(unsigned char c)
 }
 
 /* Longest match of (^|[<,:blank])[^<,:blank@]+@[^>,;blank]+([>,;blank]|$)
- * starting at i; returns its end or 0 for no match. */
-static size_t match_addr(const unsigned char *p, size_t n, size_t i)
+ * starting at i; returns its end, or 0 for no match and then sets *next
+ * to where the next match may start: a start inside the local part that
+ * failed has the same local part's end, and fails the same way. Without
+ * the skip a long run of local characters was quadratic. */
+static size_t match_addr(const unsigned char *p, size_t n, size_t i,
+			 size_t *next)
 {
 	size_t j = i, at;
 
@@ -39,6 +43,7 @@ static size_t match_addr(const unsigned char *p, size_t n, size_t i)
 	at = j;
 	while (at < n && local_char(p[at]))
 		at++;
+	*next = at > i + 1 ? at : i + 1;
 	if (at == j || at >= n || p[at] != '@')
 		return 0;
 	j = at + 1;
@@ -67,10 +72,10 @@ int email_extract_addrs(const void *vs, size_t len, struct email_piece *out,
 	if (len > EMAIL_MAX_INPUT)
 		return -1;
 	while (i < len && n < max) {
-		size_t e = match_addr(p, len, i);
+		size_t next, e = match_addr(p, len, i, &next);
 
 		if (!e) {
-			i++;
+			i = next;
 			continue;
 		}
 		if (a + (e - i) + 1 > arena_len)
@@ -124,6 +129,18 @@ static size_t match_mime(const unsigned char *p, size_t n, size_t i)
 	return best;
 }
 
+/* No address starts at i: none starts before the next quote or the next
+ * comma's end either, as their unquoted runs are tails of i's run, which
+ * failed. Without the skip a long header without commas was quadratic. */
+static size_t mime_next_start(const unsigned char *p, size_t n, size_t i)
+{
+	size_t k = i + 1;
+
+	while (k < n && p[k] != '"' && p[k - 1] != ',')
+		k++;
+	return k;
+}
+
 int email_split_mime(const void *vs, size_t len, struct email_piece *out,
 		     int max, char *arena, size_t arena_len)
 {
@@ -137,7 +154,7 @@ int email_split_mime(const void *vs, size_t len, struct email_piece *out,
 		size_t e = match_mime(p, len, i), s, t;
 
 		if (!e) {
-			i++;
+			i = mime_next_start(p, len, i);
 			continue;
 		}
 		s = i;
