@@ -188,6 +188,30 @@ static void test_port_reuse_and_rst(void **state)
 	seg(&w, "10.0.0.2", 25, "10.0.0.1", 40000, 0, 5001, TCPF_RST, NULL, 3.0);
 	assert_int_equal(rec_count(&w.rec, "conn_end"), 2);
 	assert_int_equal(flow_table_stats(w.ft)->active, 0);
+
+	/* a connection whose FIN/RST were lost, then the next one on the
+	 * same ports whose SYN was lost too: its SYN-ACK (another ISN on
+	 * the server side) starts a new flow, where old and new sequence
+	 * numbers would otherwise be mixed into giant gaps */
+	seg(&w, "10.0.0.1", 40001, "10.0.0.2", 25, 100, 0, TCPF_SYN, NULL, 4.0);
+	seg(&w, "10.0.0.2", 25, "10.0.0.1", 40001, 700, 101,
+	    TCPF_SYN | TCPF_ACK, NULL, 4.1);
+	seg(&w, "10.0.0.2", 25, "10.0.0.1", 40001, 900000, 777,
+	    TCPF_SYN | TCPF_ACK, NULL, 5.0);
+	assert_int_equal(rec_count(&w.rec, "conn_end"), 3);
+	assert_int_equal(flow_table_stats(w.ft)->created, 4);
+	/* the SYN-ACK retransmitted: the same connection */
+	seg(&w, "10.0.0.2", 25, "10.0.0.1", 40001, 900000, 777,
+	    TCPF_SYN | TCPF_ACK, NULL, 5.5);
+	assert_int_equal(flow_table_stats(w.ft)->created, 4);
+
+	/* picked up mid-stream (no SYN seen), then a new SYN on its ports */
+	seg(&w, "10.0.0.1", 40002, "10.0.0.2", 25, 3000, 1, TCPF_ACK,
+	    "MAIL FROM:<a@b>\r\n", 6.0);
+	seg(&w, "10.0.0.1", 40002, "10.0.0.2", 25, 123456, 0, TCPF_SYN, NULL,
+	    7.0);
+	assert_int_equal(rec_count(&w.rec, "conn_end"), 4);
+	assert_int_equal(flow_table_stats(w.ft)->created, 6);
 	ftw_free(&w);
 }
 

@@ -505,6 +505,19 @@ static void check_acks(struct flow_table *ft, struct flow *f, double now)
 	}
 }
 
+/* A SYN (or SYN-ACK) whose sequence number is not the one its direction
+ * started with: the 5-tuple is being reused. Either side's SYN counts, so
+ * a reuse is still found when the ring lost the other one, or when the old
+ * connection was picked up mid-stream; a retransmitted SYN is not new. */
+static bool new_isn(const struct flow *f, const struct segment *seg)
+{
+	bool is_orig = seg->sport == f->info.id.orig_p &&
+		       mt_addr_eq(&seg->src, &f->info.id.orig_h);
+	const struct reasm_dir *me = &f->dir[is_orig ? 0 : 1];
+
+	return me->started && seg->seq + 1 != me->base;
+}
+
 static void process(struct flow_table *ft, struct flow *f,
 		    const struct segment *seg)
 {
@@ -586,9 +599,8 @@ void flow_table_segment(void *arg, const struct segment *seg)
 	make_key(seg, &k);
 	h = hash_key(&k);
 	f = lookup(ft, &k, h);
-	if (f && (seg->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN &&
-	    f->syn[0] && seg->seq + 1 != f->dir[0].base) {
-		/* a new SYN on a used 5-tuple: port reuse */
+	if (f && (seg->flags & TCPF_SYN) && new_isn(f, seg)) {
+		/* a new SYN or SYN-ACK on a used 5-tuple: port reuse */
 		flow_end(ft, f);
 		f = NULL;
 	}
