@@ -87,7 +87,8 @@ fig "RSS under a SYN flood ($(echo "1000000 * ${BENCH_FLOOD_SCALE:-1}" | bc | cu
 # 2, 3, 5. live ------------------------------------------------------------------
 live_summary=""
 if [ "${BENCH_LIVE:-1}" = 1 ] && [ "$(id -u)" = 0 ] && [ -x "$top/tools/bench/live.sh" ]; then
-	live_summary=$("$top/tools/bench/live.sh" "$build" "$work" | tee /dev/stderr | tail -1)
+	"$top/tools/bench/live.sh" "$build" "$work" | tee "$work/live.out"
+	live_summary=$(tail -1 "$work/live.out")
 fi
 
 echo "SUMMARY: mailtap/tshark ${r_tshark}x, mailtap/memchr ${r_memchr}%, ${mt} MB/s offline${live_summary:+, $live_summary}"

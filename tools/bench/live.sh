@@ -9,7 +9,9 @@
 #  * a STARTTLS load captured in tc mode with the kernel bypass on and off
 #    (--set tls-bypass=no): CPU per GB of encrypted sessions.
 #   LIVE_SECONDS=10 LIVE_THREADS=8 LIVE_MSG=100000 LIVE_MODES="tc socket pcap"
-#   LIVE_ARGS="..." (more mailtapd options)  LIVE_NICE=0  LIVE_TLS=1
+#   LIVE_ARGS="..." (more mailtapd options)  LIVE_TLS=1
+#   LIVE_NICE=-5 (the daemon's nice value, as tools/dist/mailtapd.service
+#   runs it; every capture mode gets the same)
 #   LIVE_TLS_MSG=1000000
 set -u
 build=$(cd "$1" && pwd)
@@ -48,7 +50,7 @@ measure() {
 	shift 2
 	rm -rf "$WORK/logs"
 	mkdir -p "$WORK/logs"
-	ip netns exec "$NS_S" nice -n "${LIVE_NICE:-0}" "$build/mailtapd" "$@" \
+	ip netns exec "$NS_S" nice -n "${LIVE_NICE:--5}" "$build/mailtapd" "$@" \
 		${LIVE_ARGS:-} -L "$WORK/logs" -S "$WORK/mailtap.sock" -v \
 		>"$WORK/mailtapd.out" 2>&1 &
 	MT_PID=$!
