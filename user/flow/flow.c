@@ -160,7 +160,6 @@ const struct flow_stats *flow_table_stats(const struct flow_table *ft)
 {
 	struct flow_table *m = (struct flow_table *)ft;
 
-	m->st.gap_bytes = ft->acct.gap_bytes;
 	m->st.ooo_dropped_bytes = ft->acct.dropped_bytes;
 	m->st.retrans_bytes = ft->acct.retrans_bytes;
 	m->st.retrans_mismatch = ft->acct.inconsistent;
@@ -284,10 +283,12 @@ static void side_gap(void *arg, uint64_t off, uint64_t len)
 	if (f->bypassed) {
 		/* encrypted payload after STARTTLS, stopped in the kernel or
 		 * ignored here: not a loss, so not a content gap either */
-		f->ft->acct.gap_bytes -= len;
 		f->ft->st.bypassed_bytes += len;
 		return;
 	}
+	/* Only here is a hole a content gap: reassembly reports every hole,
+	 * the flow knows which ones were asked for. */
+	f->ft->st.gap_bytes += len;
 	f->st[s->is_orig ? 0 : 1].gap_bytes += len;
 	if (!analyzer_ready(f))
 		return;

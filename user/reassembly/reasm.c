@@ -139,7 +139,6 @@ static void gap(struct reasm_dir *d, uint64_t len)
 		return;
 	d->next += len;
 	d->gap_bytes += len;
-	d->acct->gap_bytes += len;
 	/* The tail no longer lines up with the stream. */
 	tail_trim(d, UINT64_MAX);
 	d->ops->gap(d->arg, off, len);
