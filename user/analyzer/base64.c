@@ -8,30 +8,16 @@
 
 #include "analyzer/analyzer.h"
 
-/* -1 = not base64; '=' decodes as 0 (Zeek's table). The range default
- * is overridden on purpose. */
+/* The alphabet's 6-bit values; anything else, '=' included, is 0x40, which
+ * no value has, so one test covers a group of four in the fast path (the
+ * character path treats '=' itself, see b64_val). The range default is
+ * overridden on purpose. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
 #ifdef __clang__
 #pragma clang diagnostic ignored "-Winitializer-overrides"
 #endif
-static const int8_t b64_tab[256] = {
-	[0 ... 255] = -1,
-	['A'] = 0,  ['B'] = 1,	['C'] = 2,  ['D'] = 3,	['E'] = 4,  ['F'] = 5,
-	['G'] = 6,  ['H'] = 7,	['I'] = 8,  ['J'] = 9,	['K'] = 10, ['L'] = 11,
-	['M'] = 12, ['N'] = 13, ['O'] = 14, ['P'] = 15, ['Q'] = 16, ['R'] = 17,
-	['S'] = 18, ['T'] = 19, ['U'] = 20, ['V'] = 21, ['W'] = 22, ['X'] = 23,
-	['Y'] = 24, ['Z'] = 25, ['a'] = 26, ['b'] = 27, ['c'] = 28, ['d'] = 29,
-	['e'] = 30, ['f'] = 31, ['g'] = 32, ['h'] = 33, ['i'] = 34, ['j'] = 35,
-	['k'] = 36, ['l'] = 37, ['m'] = 38, ['n'] = 39, ['o'] = 40, ['p'] = 41,
-	['q'] = 42, ['r'] = 43, ['s'] = 44, ['t'] = 45, ['u'] = 46, ['v'] = 47,
-	['w'] = 48, ['x'] = 49, ['y'] = 50, ['z'] = 51, ['0'] = 52, ['1'] = 53,
-	['2'] = 54, ['3'] = 55, ['4'] = 56, ['5'] = 57, ['6'] = 58, ['7'] = 59,
-	['8'] = 60, ['9'] = 61, ['+'] = 62, ['/'] = 63, ['='] = 0,
-};
-/* The fast path's table: invalid characters, '=' among them, are 0x40,
- * which no valid value has, so one test covers a group of four. */
-static const uint8_t b64_fast[256] = {
+static const uint8_t b64_tab[256] = {
 	[0 ... 255] = 0x40,
 	['A'] = 0,  ['B'] = 1,	['C'] = 2,  ['D'] = 3,	['E'] = 4,  ['F'] = 5,
 	['G'] = 6,  ['H'] = 7,	['I'] = 8,  ['J'] = 9,	['K'] = 10, ['L'] = 11,
@@ -47,9 +33,12 @@ static const uint8_t b64_fast[256] = {
 };
 #pragma GCC diagnostic pop
 
+/* Zeek's table: -1 = not base64, and '=' decodes as 0. */
 static inline int b64_val(uint8_t c)
 {
-	return b64_tab[c];
+	if (c == '=')
+		return 0;
+	return b64_tab[c] & 0x40 ? -1 : b64_tab[c];
 }
 
 void b64_init(struct b64_dec *d, struct an_ctx *ctx)
@@ -74,8 +63,8 @@ static size_t scalar_groups(const uint8_t *restrict in, size_t len,
 	size_t i = 0;
 
 	for (; i + 4 <= len; i += 4, out += 3) {
-		uint32_t a = b64_fast[in[i]], b = b64_fast[in[i + 1]];
-		uint32_t c = b64_fast[in[i + 2]], e = b64_fast[in[i + 3]];
+		uint32_t a = b64_tab[in[i]], b = b64_tab[in[i + 1]];
+		uint32_t c = b64_tab[in[i + 2]], e = b64_tab[in[i + 3]];
 		uint32_t v;
 
 		if ((a | b | c | e) & 0x40)
