@@ -11,14 +11,10 @@
       bytes" at the end (bytes: the messages retrieved).
 """
 import base64
-import os
 import socket
 import sys
-import threading
-import time
 
-# seconds each client thread rests between sessions (LOAD_PAUSE=0: none)
-PAUSE = float(os.environ.get("LOAD_PAUSE", "0"))
+from loadgen import hostport, listen, run_clients, serve_threads
 
 
 def message():
@@ -33,52 +29,31 @@ def message():
             + att + b"--b1--\r\n")
 
 
-def hostport(s):
-    host, _, port = s.partition(":")
-    return host, int(port or 110)
-
-
 def server(addr):
     msg = message()
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(hostport(addr))
-    ls.listen(512)
 
     def session(c):
-        try:
-            c.sendall(b"+OK load POP3 ready\r\n")
-            f = c.makefile("rb")
-            for line in f:
-                verb = line[:4].upper()
-                if verb == b"QUIT":
-                    c.sendall(b"+OK bye\r\n")
-                    break
-                if verb == b"STAT":
-                    c.sendall(b"+OK 1 %d\r\n" % len(msg))
-                elif verb == b"LIST":
-                    c.sendall(b"+OK 1 messages\r\n1 %d\r\n.\r\n" % len(msg))
-                elif verb == b"UIDL":
-                    c.sendall(b"+OK\r\n1 load-1\r\n.\r\n")
-                elif verb == b"RETR":
-                    c.sendall(b"+OK %d octets\r\n" % len(msg) + msg + b".\r\n")
-                else:
-                    c.sendall(b"+OK\r\n")
-        except OSError:
-            pass
-        finally:
-            c.close()
+        c.sendall(b"+OK load POP3 ready\r\n")
+        for line in c.makefile("rb"):
+            verb = line[:4].upper()
+            if verb == b"QUIT":
+                c.sendall(b"+OK bye\r\n")
+                break
+            if verb == b"STAT":
+                c.sendall(b"+OK 1 %d\r\n" % len(msg))
+            elif verb == b"LIST":
+                c.sendall(b"+OK 1 messages\r\n1 %d\r\n.\r\n" % len(msg))
+            elif verb == b"UIDL":
+                c.sendall(b"+OK\r\n1 load-1\r\n.\r\n")
+            elif verb == b"RETR":
+                c.sendall(b"+OK %d octets\r\n" % len(msg) + msg + b".\r\n")
+            else:
+                c.sendall(b"+OK\r\n")
 
-    while True:
-        c, _ = ls.accept()
-        threading.Thread(target=session, args=(c,), daemon=True).start()
+    serve_threads(listen(addr, 110), session)
 
 
 def client(addr, seconds, threads):
-    end = time.time() + seconds
-    count = [0, 0]
-    lock = threading.Lock()
-
     def multi(f):
         n = 0
         while True:
@@ -87,37 +62,24 @@ def client(addr, seconds, threads):
                 return n
             n += len(line)
 
-    def worker(k):
-        while time.time() < end:
-            try:
-                s = socket.create_connection(hostport(addr))
-                f = s.makefile("rb")
+    def session(k):
+        with socket.create_connection(hostport(addr, 110)) as s:
+            f = s.makefile("rb")
+            f.readline()
+            for cmd in (b"USER load%d" % k, b"PASS secret", b"STAT"):
+                s.sendall(cmd + b"\r\n")
                 f.readline()
-                for cmd in (b"USER load%d" % k, b"PASS secret", b"STAT"):
-                    s.sendall(cmd + b"\r\n")
-                    f.readline()
-                got = 0
-                for cmd in (b"LIST", b"UIDL", b"RETR 1"):
-                    s.sendall(cmd + b"\r\n")
-                    f.readline()
-                    got = multi(f)
-                for cmd in (b"DELE 1", b"QUIT"):
-                    s.sendall(cmd + b"\r\n")
-                    f.readline()
-                s.close()
-                with lock:
-                    count[0] += 1
-                    count[1] += got
-                time.sleep(PAUSE)
-            except OSError:
-                time.sleep(0.01)
+            got = 0
+            for cmd in (b"LIST", b"UIDL", b"RETR 1"):
+                s.sendall(cmd + b"\r\n")
+                f.readline()
+                got = multi(f)
+            for cmd in (b"DELE 1", b"QUIT"):
+                s.sendall(cmd + b"\r\n")
+                f.readline()
+            return got
 
-    ts = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    print(count[0], count[1])
+    run_clients(seconds, threads, session)
 
 
 if __name__ == "__main__":

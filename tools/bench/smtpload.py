@@ -11,29 +11,17 @@
       the same with STARTTLS: EHLO and STARTTLS in clear, the mail
       inside TLS (a thread per connection on the server side).
 """
-import os
 import selectors
 import socket
 import ssl
 import sys
-import threading
-import time
 
-# seconds each client thread rests between sessions (LOAD_PAUSE=0: none)
-PAUSE = float(os.environ.get("LOAD_PAUSE", "0"))
-
-
-def hostport(s):
-    host, _, port = s.partition(":")
-    return host, int(port or 25)
+from loadgen import hostport, listen, run_clients, serve_threads
 
 
 def server(host):
     sel = selectors.DefaultSelector()
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(hostport(host))
-    ls.listen(512)
+    ls = listen(host, 25)
     ls.setblocking(False)
     sel.register(ls, selectors.EVENT_READ, None)
     state = {}
@@ -83,40 +71,43 @@ def server(host):
                     c.sendall(b"250 ok\r\n")
 
 
-def client(host, seconds, threads, size):
+def message(size):
     body = b"".join(b"line %d of the benchmark message, some text to carry\r\n" % i
                     for i in range(size // 56 + 1))[:size]
-    msg = b"From: a@bench.test\r\nTo: b@bench.test\r\nSubject: bench\r\n\r\n" + body + b"\r\n.\r\n"
-    end = time.time() + seconds
-    count = [0]
-    lock = threading.Lock()
+    return b"From: a@bench.test\r\nTo: b@bench.test\r\nSubject: bench\r\n\r\n" + body + b"\r\n.\r\n"
 
-    def worker():
-        while time.time() < end:
-            try:
-                s = socket.create_connection(hostport(host))
-                f = s.makefile("rb")
-                f.readline()
-                for cmd in (b"EHLO load", b"MAIL FROM:<a@bench.test>", b"RCPT TO:<b@bench.test>", b"DATA"):
-                    s.sendall(cmd + b"\r\n")
-                    f.readline()
-                s.sendall(msg)
-                f.readline()
-                s.sendall(b"QUIT\r\n")
-                f.readline()
-                s.close()
-                with lock:
-                    count[0] += 1
-                time.sleep(PAUSE)
-            except OSError:
-                time.sleep(0.01)
 
-    ts = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    print(count[0], count[0] * len(msg))
+def reply(f):
+    """Read one reply, multi-line or not."""
+    while True:
+        line = f.readline()
+        if len(line) < 4 or line[3:4] != b"-":
+            return line
+
+
+def send_mail(s, f, msg):
+    """EHLO to QUIT on a connected socket (f: its reader); returns the
+    message's size."""
+    for cmd in (b"EHLO load", b"MAIL FROM:<a@bench.test>", b"RCPT TO:<b@bench.test>", b"DATA"):
+        s.sendall(cmd + b"\r\n")
+        reply(f)
+    s.sendall(msg)
+    reply(f)
+    s.sendall(b"QUIT\r\n")
+    reply(f)
+    return len(msg)
+
+
+def client(host, seconds, threads, size):
+    msg = message(size)
+
+    def session(_):
+        with socket.create_connection(hostport(host, 25)) as s:
+            f = s.makefile("rb")
+            reply(f)
+            return send_mail(s, f, msg)
+
+    run_clients(seconds, threads, session)
 
 
 def smtp_loop(s, buf=b""):
@@ -162,78 +153,34 @@ def smtp_loop(s, buf=b""):
 def tls_server(host, cert, key):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(hostport(host))
-    ls.listen(512)
 
     def session(c):
-        try:
-            c.sendall(b"220 bench ESMTP\r\n")
-            if smtp_loop(c):
-                t = ctx.wrap_socket(c, server_side=True)
+        c.sendall(b"220 bench ESMTP\r\n")
+        if smtp_loop(c):
+            with ctx.wrap_socket(c, server_side=True) as t:
                 smtp_loop(t)
-                t.close()
-        except (OSError, ssl.SSLError):
-            pass
-        finally:
-            c.close()
 
-    while True:
-        c, _ = ls.accept()
-        threading.Thread(target=session, args=(c,), daemon=True).start()
+    serve_threads(listen(host, 25), session)
 
 
 def tls_client(host, seconds, threads, size):
-    body = b"".join(b"line %d of the benchmark message, some text to carry\r\n" % i
-                    for i in range(size // 56 + 1))[:size]
-    msg = b"From: a@bench.test\r\nTo: b@bench.test\r\nSubject: bench\r\n\r\n" + body + b"\r\n.\r\n"
+    msg = message(size)
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    end = time.time() + seconds
-    count = [0]
-    lock = threading.Lock()
 
-    def reply(f):
-        while True:
-            line = f.readline()
-            if len(line) < 4 or line[3:4] != b"-":
-                return line
+    def session(_):
+        with socket.create_connection(hostport(host, 25)) as s:
+            f = s.makefile("rb")
+            reply(f)
+            s.sendall(b"EHLO load\r\n")
+            reply(f)
+            s.sendall(b"STARTTLS\r\n")
+            reply(f)
+            with ctx.wrap_socket(s) as t:
+                return send_mail(t, t.makefile("rb"), msg)
 
-    def worker():
-        while time.time() < end:
-            try:
-                s = socket.create_connection(hostport(host))
-                f = s.makefile("rb")
-                reply(f)
-                s.sendall(b"EHLO load\r\n")
-                reply(f)
-                s.sendall(b"STARTTLS\r\n")
-                reply(f)
-                t = ctx.wrap_socket(s)
-                g = t.makefile("rb")
-                for cmd in (b"EHLO load", b"MAIL FROM:<a@bench.test>",
-                            b"RCPT TO:<b@bench.test>", b"DATA"):
-                    t.sendall(cmd + b"\r\n")
-                    reply(g)
-                t.sendall(msg)
-                reply(g)
-                t.sendall(b"QUIT\r\n")
-                reply(g)
-                t.close()
-                with lock:
-                    count[0] += 1
-                time.sleep(PAUSE)
-            except (OSError, ssl.SSLError):
-                time.sleep(0.01)
-
-    ts = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    print(count[0], count[0] * len(msg))
+    run_clients(seconds, threads, session)
 
 
 if __name__ == "__main__":
