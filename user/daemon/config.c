@@ -152,11 +152,36 @@ static int parse_hashes(const char *s, unsigned int *out)
 	return 0;
 }
 
-/* Strings given on the command line live as long as argv; strings from a
- * config file are duplicated and live until exit. */
-static const char *keep(const char *v)
+/* Every string setting is copied and owned by the config, so a setting
+ * read from a file (or given twice, or reread on SIGHUP into a scratch
+ * config) is freed with it by config_free(). */
+struct cfg_string {
+	struct cfg_string *next;
+	char s[];
+};
+
+static int keep(struct mt_config *cfg, const char **field, const char *v)
 {
-	return strdup(v);
+	size_t n = strlen(v) + 1;
+	struct cfg_string *c = malloc(sizeof(*c) + n);
+
+	if (!c)
+		return -ENOMEM;
+	memcpy(c->s, v, n);
+	c->next = cfg->owned;
+	cfg->owned = c;
+	*field = c->s;
+	return 0;
+}
+
+void config_free(struct mt_config *cfg)
+{
+	while (cfg->owned) {
+		struct cfg_string *c = cfg->owned;
+
+		cfg->owned = c->next;
+		free(c);
+	}
 }
 
 #define U32(key, field)                                  \
@@ -172,18 +197,18 @@ int config_set(struct mt_config *cfg, const char *k, const char *v)
 	int err;
 
 	if (!strcmp(k, "read") || !strcmp(k, "read-file")) {
-		cfg->read_file = keep(v);
-		return 0;
+		return keep(cfg, &cfg->read_file, v);
 	}
 	if (!strcmp(k, "interface") || !strcmp(k, "iface")) {
 		if (cfg->n_ifaces == MT_MAX_IFACES)
 			return -E2BIG;
-		cfg->ifaces[cfg->n_ifaces++] = keep(v);
-		return 0;
+		err = keep(cfg, &cfg->ifaces[cfg->n_ifaces], v);
+		if (!err)
+			cfg->n_ifaces++;
+		return err;
 	}
 	if (!strcmp(k, "pcap-live")) {
-		cfg->pcap_live = keep(v);
-		return 0;
+		return keep(cfg, &cfg->pcap_live, v);
 	}
 	if (!strcmp(k, "attach")) {
 		if (!strcmp(v, "tc"))
@@ -219,8 +244,7 @@ int config_set(struct mt_config *cfg, const char *k, const char *v)
 	if (!strcmp(k, "pop3-ports"))
 		return parse_ports(v, cfg->pop3_ports, &cfg->n_pop3_ports);
 	if (!strcmp(k, "log-dir")) {
-		cfg->log_dir = keep(v);
-		return 0;
+		return keep(cfg, &cfg->log_dir, v);
 	}
 	if (!strcmp(k, "log-format")) {
 		if (!strcmp(v, "zeek") || !strcmp(v, "tsv"))
@@ -232,20 +256,16 @@ int config_set(struct mt_config *cfg, const char *k, const char *v)
 		return 0;
 	}
 	if (!strcmp(k, "socket")) {
-		cfg->socket_path = keep(v);
-		return 0;
+		return keep(cfg, &cfg->socket_path, v);
 	}
 	if (!strcmp(k, "events")) {
-		cfg->events_file = keep(v);
-		return 0;
+		return keep(cfg, &cfg->events_file, v);
 	}
 	if (!strcmp(k, "dump-streams")) {
-		cfg->dump_streams = keep(v);
-		return 0;
+		return keep(cfg, &cfg->dump_streams, v);
 	}
 	if (!strcmp(k, "extract-files")) {
-		cfg->extract_files = keep(v);
-		return 0;
+		return keep(cfg, &cfg->extract_files, v);
 	}
 	if (!strcmp(k, "file-hashes"))
 		return parse_hashes(v, &cfg->file_hashes);
@@ -260,12 +280,10 @@ int config_set(struct mt_config *cfg, const char *k, const char *v)
 	if (!strcmp(k, "no-logs"))
 		return parse_bool(v, &cfg->no_logs);
 	if (!strcmp(k, "user")) {
-		cfg->user = keep(v);
-		return 0;
+		return keep(cfg, &cfg->user, v);
 	}
 	if (!strcmp(k, "pid-file")) {
-		cfg->pid_file = keep(v);
-		return 0;
+		return keep(cfg, &cfg->pid_file, v);
 	}
 	if (!strcmp(k, "syslog"))
 		return parse_bool(v, &cfg->syslog);

@@ -95,6 +95,7 @@ struct mt_config {
 	bool syslog;
 	int verbose;
 	struct mt_limits lim;
+	struct cfg_string *owned; /* copies of set strings; config_free() */
 };
 
 /* Fill in every default. */
@@ -105,6 +106,9 @@ int config_parse_args(struct mt_config *cfg, int argc, char **argv);
 /* Apply one "key = value" setting; key names are the long option names. */
 int config_set(struct mt_config *cfg, const char *key, const char *value);
 int config_load_file(struct mt_config *cfg, const char *path);
+/* Free the strings config_set() copied (the struct itself is the
+ * caller's); every const char * setting is dangling afterwards. */
+void config_free(struct mt_config *cfg);
 /* Is port p an SMTP/POP3 port? */
 int config_port_proto(const struct mt_config *cfg, uint16_t port);
 

@@ -457,6 +457,7 @@ static void reload_config(struct daemon *d)
 	if (config_load_file(&n, d->cfg.config_file)) {
 		fprintf(stderr, "mailtapd: SIGHUP: %s: keeping the old settings\n",
 			d->cfg.config_file);
+		config_free(&n);
 		return;
 	}
 	if (n.lim.ack_gap_delay < 0)
@@ -478,6 +479,7 @@ static void reload_config(struct daemon *d)
 	d->cfg.n_smtp_ports = n.n_smtp_ports;
 	memcpy(d->cfg.pop3_ports, n.pop3_ports, sizeof(n.pop3_ports));
 	d->cfg.n_pop3_ports = n.n_pop3_ports;
+	config_free(&n); /* the settings a restart needs stay as they were */
 	fprintf(stderr, "mailtapd: SIGHUP: settings reread from %s\n",
 		d->cfg.config_file);
 }

@@ -93,13 +93,16 @@ int main(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	config_defaults(&d.cfg);
 	err = config_parse_args(&d.cfg, argc, argv);
-	if (err)
+	if (err) {
+		config_free(&d.cfg);
 		return err > 0 ? 0 : 2;
+	}
 	if (d.cfg.syslog)
 		use_syslog();
 	err = daemon_setup(&d);
 	if (err) {
 		daemon_teardown(&d);
+		config_free(&d.cfg);
 		return 1;
 	}
 	if (d.cfg.read_file)
@@ -107,5 +110,6 @@ int main(int argc, char **argv)
 	else
 		err = daemon_run_live(&d);
 	daemon_teardown(&d);
+	config_free(&d.cfg);
 	return err ? 1 : 0;
 }
