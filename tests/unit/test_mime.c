@@ -205,6 +205,95 @@ static void test_gap_event(void **state)
 	world_free(&w);
 }
 
+/* What a files.log-like sink sees of a mail: every data byte with the
+ * packet time of its event, and where each entity ended. */
+struct seen {
+	struct sink sink;
+	uint8_t data[4096];
+	double ts[4096];
+	size_t n, events, ends[8], n_ends;
+};
+
+static void seen_on_event(struct sink *s, const struct event *ev)
+{
+	struct seen *z = (struct seen *)s;
+
+	if (ev->type == EV_mime_end_entity) {
+		if (z->n_ends < 8)
+			z->ends[z->n_ends++] = z->n;
+		return;
+	}
+	z->events++;
+	for (size_t i = 0; i < ev->mime_data.data.len && z->n < 4096; i++) {
+		z->data[z->n] = ev->mime_data.data.p[i];
+		z->ts[z->n++] = ev->ts;
+	}
+}
+
+static void run_merged(struct seen *z, bool merged, size_t *all_segments)
+{
+	static const char *lines[] = {
+		"Content-Type: multipart/mixed; boundary=B", "",
+		"--B", "Content-Transfer-Encoding: base64", "",
+		"SGVsbG8sIHdvcmxk", "ISBUaGlzIGlzIGxp", "bmUgdHdvLCBhbmQg",
+		"dGhyZWUsIGZvdXIu", "ISE=",
+		"--B", "Content-Type: text/plain", "", "plain one", "plain two",
+		"--B--",
+	};
+	struct world w;
+	struct mime_mail *m;
+
+	world_init(&w, NULL, EV_BIT(EV_mime_segment_data));
+	memset(z, 0, sizeof(*z));
+	z->sink.mask = EV_BIT(EV_mime_segment_data) | EV_BIT(EV_mime_end_entity);
+	z->sink.merged_ok = EV_BIT(EV_mime_segment_data);
+	z->sink.on_event = seen_on_event;
+	bus_add(&w.bus, &z->sink);
+	if (merged) { /* only sinks that take merged data are left */
+		bus_remove(&w.bus, &w.rec.sink);
+		assert_false(bus_wants_each(&w.bus, EV_mime_segment_data));
+	} else {
+		assert_true(bus_wants_each(&w.bus, EV_mime_segment_data));
+	}
+	assert_int_equal(mime_mail_new(&m, &w.ctx, "SMTP", true), 0);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		w.conn.ts = 100 + (double)(i / 4); /* four lines per packet */
+		mime_mail_deliver(m, (const uint8_t *)lines[i],
+				  strlen(lines[i]), true);
+	}
+	w.conn.ts = 200;
+	mime_mail_end(&m);
+	*all_segments = w.bus.count[EV_mime_segment_data];
+	world_free(&w);
+}
+
+/* Without a sink that wants every mime_segment_data, the lines of one
+ * packet go out as one: the same bytes, in the same order, with the same
+ * packet times, each before its entity's end; fewer events. */
+static void test_merged_segments(void **state)
+{
+	struct seen exact, merged;
+	size_t n_exact, n_merged;
+
+	(void)state;
+	run_merged(&exact, false, &n_exact);
+	run_merged(&merged, true, &n_merged);
+	assert_int_equal(exact.n, merged.n);
+	assert_memory_equal(exact.data, merged.data, exact.n);
+	for (size_t i = 0; i < exact.n; i++)
+		assert_true(exact.ts[i] == merged.ts[i]);
+	assert_int_equal(exact.n_ends, merged.n_ends);
+	assert_memory_equal(exact.ends, merged.ends,
+			    exact.n_ends * sizeof(exact.ends[0]));
+	assert_int_equal(exact.events, n_exact);
+	assert_int_equal(merged.events, n_merged);
+	assert_int_equal(n_exact, 7); /* a line each */
+	assert_int_equal(n_merged, 3); /* a packet each, within an entity */
+	assert_memory_equal(merged.data,
+			    "Hello, world! This is line two, and three, four.!!"
+			    "plain one\r\nplain two", 50 + 20);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_header_bytes_limit),
 		cmocka_unit_test(test_gap_event),
+		cmocka_unit_test(test_merged_segments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

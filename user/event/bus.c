@@ -32,12 +32,13 @@ void bus_init(struct bus *b)
 
 void bus_update(struct bus *b)
 {
-	b->wanted = 0;
+	b->wanted = b->wanted_each = 0;
 	memset(b->n_route, 0, sizeof(b->n_route));
 	for (unsigned int i = 0; i < b->n; i++) {
 		uint64_t m = b->sinks[i]->mask;
 
 		b->wanted |= m;
+		b->wanted_each |= m & ~b->sinks[i]->merged_ok;
 		for (unsigned int t = 0; t < EV__COUNT; t++)
 			if (m & EV_BIT(t))
 				b->route[t][b->n_route[t]++] = (uint8_t)i;

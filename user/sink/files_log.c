@@ -497,6 +497,8 @@ int files_log_new(struct files_log **out, const struct mt_config *cfg,
 			EV_BIT(EV_mime_one_header) |
 			EV_BIT(EV_mime_segment_data) |
 			EV_BIT(EV_mime_content_gap) | EV_BIT(EV_conn_end);
+	/* file data is only counted, hashed, sniffed and extracted */
+	fl->sink.merged_ok = EV_BIT(EV_mime_segment_data);
 	fl->sink.on_event = fl_on_event;
 	*out = fl;
 	return 0;
