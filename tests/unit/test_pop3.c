@@ -195,6 +195,97 @@ static void test_server_garbage_disables(void **state)
 	world_free(&w);
 }
 
+/* Every line of a multi-line reply, as pop3_data carries it. */
+struct data_lines {
+	struct sink sink;
+	uint8_t buf[1 << 18];
+	size_t len, n;
+};
+
+static void data_on_event(struct sink *s, const struct event *ev)
+{
+	struct data_lines *d = (struct data_lines *)s;
+	size_t k = ev->data.data.len;
+
+	assert_true(d->len + k + 1 <= sizeof(d->buf));
+	memcpy(d->buf + d->len, ev->data.data.p, k);
+	d->len += k;
+	d->buf[d->len++] = '|';
+	d->n++;
+}
+
+/* Zeek's trimming, written plainly: cut at the first NUL, drop leading
+ * blanks, collapse runs of spaces, drop trailing spaces. */
+static size_t ref_trim(const uint8_t *in, size_t n, uint8_t *out)
+{
+	size_t i = 0, o = 0;
+	const uint8_t *nul = memchr(in, 0, n);
+
+	if (nul)
+		n = (size_t)(nul - in);
+	while (i < n && (in[i] == ' ' || in[i] == '\t'))
+		i++;
+	for (; i < n; i++)
+		if (!(in[i] == ' ' && o && out[o - 1] == ' '))
+			out[o++] = in[i];
+	while (o && out[o - 1] == ' ')
+		o--;
+	return o;
+}
+
+/* The fast check (sixteen bytes at a time) trims what the plain version
+ * trims: random lines of letters, blanks and NULs, and lines of every
+ * length with two spaces at every place. */
+static void test_trim_matches_reference(void **state)
+{
+	static const char set[] = "ab  \t\0x";
+	unsigned int seed = 7;
+	struct data_lines *d = calloc(1, sizeof(*d));
+	uint8_t *want = malloc(sizeof(d->buf) * 2);
+	size_t nwant = 0, lines = 0;
+	struct world w;
+
+	(void)state;
+	assert_non_null(d);
+	world_init(&w, &pop3_analyzer_ops, EV_BIT(EV_weird));
+	d->sink.mask = EV_BIT(EV_pop3_data);
+	d->sink.on_event = data_on_event;
+	bus_add(&w.bus, &d->sink);
+	w.ops->deliver(w.an, false, (const uint8_t *)"+OK hi\r\n", 8);
+	w.ops->deliver(w.an, true, (const uint8_t *)"LIST\r\n", 6);
+	w.ops->deliver(w.an, false, (const uint8_t *)"+OK\r\n", 5);
+	for (int r = 0; r < 600 + 70 * 70; r++) {
+		uint8_t line[80];
+		size_t n = (size_t)(rand_r(&seed) % 70) + 1;
+
+		if (r < 600) {
+			for (size_t i = 0; i < n; i++)
+				line[i] = (uint8_t)set[rand_r(&seed) % 7];
+		} else { /* one pair of spaces, anywhere but at the end */
+			size_t k = (size_t)(r - 600) % 70;
+
+			n = (size_t)(r - 600) / 70 + 1;
+			if (k + 3 > n)
+				continue;
+			memset(line, 'a', n);
+			line[k] = line[k + 1] = ' ';
+		}
+		line[n] = '\r';
+		line[n + 1] = '\n';
+		w.ops->deliver(w.an, false, line, n + 2);
+		nwant += ref_trim(line, n, want + nwant);
+		want[nwant++] = '|';
+		lines++;
+	}
+	assert_int_equal(d->n, lines);
+	assert_int_equal(d->len, nwant);
+	assert_memory_equal(d->buf, want, nwant);
+	w.ops->deliver(w.an, false, (const uint8_t *)".\r\n", 3);
+	world_free(&w);
+	free(want);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_state_checks_and_guessing),
 		cmocka_unit_test(test_stls_and_limits),
 		cmocka_unit_test(test_server_garbage_disables),
+		cmocka_unit_test(test_trim_matches_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -191,16 +191,29 @@ static size_t fast_groups(const uint8_t *restrict in, size_t len,
 	if (len - i >= 16)
 		i += ssse3_groups(in + i, len - i, out + i / 4 * 3);
 	if (len - i >= 4 && len - i < 16) {
-		/* the tail of a line (12 of a 76-character one): padded to a
-		 * block with 'A's, decoded, and only its own bytes kept */
-		size_t r = (len - i) / 4 * 4;
-		uint8_t blk[16], dec[16];
+		/* the tail of a line (12 of a 76-character one): the 16
+		 * characters ending with its last whole group, some decoded
+		 * already, decoded again as one block; its 12 bytes are
+		 * stored over the same place (all at or below 3*(len/4)) */
+		size_t end = i + (len - i) / 4 * 4;
+		uint8_t dec[16];
 
-		memset(blk, 'A', sizeof(blk));
-		memcpy(blk, in + i, r);
-		if (ssse3_groups(blk, sizeof(blk), dec) == sizeof(blk)) {
-			memcpy(out + i / 4 * 3, dec, r / 4 * 3);
-			return i + r;
+		if (end >= 16 &&
+		    ssse3_groups(in + end - 16, 16, dec) == 16) {
+			memcpy(out + (end - 16) / 4 * 3, dec, 12);
+			return end;
+		}
+		if (end < 16) {
+			/* a short line: padded to a block with 'A's */
+			uint8_t blk[16];
+			size_t r = end - i;
+
+			memset(blk, 'A', sizeof(blk));
+			memcpy(blk, in + i, r);
+			if (ssse3_groups(blk, sizeof(blk), dec) == sizeof(blk)) {
+				memcpy(out + i / 4 * 3, dec, r / 4 * 3);
+				return end;
+			}
 		}
 	}
 	return i + scalar_groups(in + i, len - i, out + i / 4 * 3);
