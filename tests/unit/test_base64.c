@@ -298,22 +298,27 @@ static void test_fast_paths_match_bytewise(void **state)
 	}
 }
 
-/* B64_OUT_MAX holds for every length, with any pending group. */
+/* B64_OUT_MAX holds for every length, with any pending group: each call
+ * decodes into a heap buffer of exactly that size, so a block store past
+ * it fails under ASan (as the SIMD paths did after a pending group). */
 static void test_out_max(void **state)
 {
-	uint8_t in[64], out[B64_OUT_MAX(64)];
+	uint8_t in[160], first[8];
 
 	(void)state;
 	memset(in, 'A', sizeof(in));
 	for (size_t pre = 0; pre < 4; pre++) {
-		for (size_t len = 0; len <= 48; len++) {
+		for (size_t len = 0; len <= sizeof(in); len++) {
+			uint8_t *out = malloc(B64_OUT_MAX(len));
 			struct b64_dec d;
 			size_t n;
 
+			assert_non_null(out);
 			b64_init(&d, NULL);
-			b64_decode(&d, in, pre, out);
+			b64_decode(&d, in, pre, first);
 			n = b64_decode(&d, in, len, out);
 			assert_true(n <= B64_OUT_MAX(len));
+			free(out);
 		}
 	}
 }

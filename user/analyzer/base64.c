@@ -97,11 +97,13 @@ static size_t scalar_groups(const uint8_t *restrict in, size_t len,
 #define B64_LUT_ROLL 0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0
 #define B64_PACK 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1
 
-/* 16 bytes are stored for 12 kept. Within b64_decode's B64_OUT_MAX(len)
- * all the same: a block starting at input offset i writes at 3*(i/4) at
- * most, and i <= len - 16, so the last byte written is below
- * 3*(len/4) + 4. The AVX2 loop stores 32 for 24, so it stops 4 characters
- * earlier (i <= len - 36: below 3*(len/4) + 5). */
+/* 16 bytes are stored for 12 kept. A block starting at offset i of the
+ * input writes from 3*(i/4), and i <= len - 16, so the last byte written
+ * is below 3*(len/4) + 4 of the output. The AVX2 loop stores 32 for 24,
+ * so it stops 4 characters earlier (i <= len - 36: below 3*(len/4) + 5).
+ * b64_decode's output may already be 3 bytes ahead of its input (a
+ * pending group completed by the call's first characters): 3*(len/4) + 8
+ * at most, inside B64_OUT_MAX(len). */
 __attribute__((target("ssse3"))) static size_t
 ssse3_groups(const uint8_t *restrict in, size_t len, uint8_t *restrict out)
 {

@@ -20,8 +20,9 @@ struct b64_dec {
 	struct an_ctx *ctx; /* for weirds; NULL = silent */
 };
 
-/* Output space needed for LEN input bytes (plus a pending group). */
-#define B64_OUT_MAX(len) (((len) / 4 + 2) * 3)
+/* Output space needed for LEN input bytes: their groups, a pending group
+ * completed, and the slack of the block stores (base64.c). */
+#define B64_OUT_MAX(len) (((len) / 4 + 3) * 3)
 
 void b64_init(struct b64_dec *d, struct an_ctx *ctx);
 /* Decode LEN bytes; writes at most B64_OUT_MAX(len) bytes to OUT and
