@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 #include <fcntl.h>
@@ -25,8 +26,10 @@ static int gz_close(void *cookie)
 	return gzclose((gzFile)cookie) == Z_OK ? 0 : -1;
 }
 
-/* Open PATH ('-' = stdin) as a FILE that yields uncompressed bytes. */
-static FILE *open_input(const char *path, char *err, size_t errlen)
+/* Open PATH ('-' = stdin) as a FILE that yields uncompressed bytes;
+ * *vbuf is its buffer, to be freed after the FILE is closed. */
+static FILE *open_input(const char *path, char **vbuf, char *err,
+			size_t errlen)
 {
 	cookie_io_functions_t io = { .read = gz_read, .close = gz_close };
 	unsigned char magic[2];
@@ -49,7 +52,10 @@ static FILE *open_input(const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			return NULL;
 		}
-		setvbuf(f, NULL, _IOFBF, 1 << 20);
+		/* glibc ignores the size unless given the buffer too */
+		*vbuf = malloc(1 << 20);
+		if (*vbuf)
+			setvbuf(f, *vbuf, _IOFBF, 1 << 20);
 		return f;
 	}
 	gz = gzdopen(fd, "rb");
@@ -67,6 +73,7 @@ int pcap_source_run(const char *path, segment_cb cb, pcap_tick_cb tick,
 		    volatile bool *stop, char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
+	char *vbuf = NULL;
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	FILE *f;
@@ -75,13 +82,14 @@ int pcap_source_run(const char *path, segment_cb cb, pcap_tick_cb tick,
 	double last_tick = 0;
 
 	memset(st, 0, sizeof(*st));
-	f = open_input(path, err, errlen);
+	f = open_input(path, &vbuf, err, errlen);
 	if (!f)
 		return -errno ? -errno : -EIO;
 	p = pcap_fopen_offline_with_tstamp_precision(
 		f, PCAP_TSTAMP_PRECISION_NANO, perr);
 	if (!p) {
 		fclose(f);
+		free(vbuf);
 		snprintf(err, errlen, "%s: %s", path, perr);
 		return -EINVAL;
 	}
@@ -116,5 +124,6 @@ int pcap_source_run(const char *path, segment_cb cb, pcap_tick_cb tick,
 		ret = -EIO;
 	}
 	pcap_close(p); /* closes f too */
+	free(vbuf);
 	return ret;
 }

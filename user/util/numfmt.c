@@ -48,7 +48,7 @@ size_t fmt_time6(char *b, double t)
 	uint64_t us;
 	size_t n;
 
-	if (!(t >= 0 && t < 1e15))
+	if (!(t >= 0 && t < 1e15) || signbit(t)) /* -0.0 prints "-0.000000" */
 		return by_printf(b, t);
 	sec = floor(t);
 	x = (t - sec) * 1e6;
