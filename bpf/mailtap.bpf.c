@@ -29,8 +29,8 @@ const volatile __u32 lo_ifindex = 1;
  * bytes wait in the ring (0: the kernel's rule, wake an idle consumer on
  * every record). Batching saves a wakeup per record when the consumer
  * keeps up; it polls on a short timer while connections are open, so a
- * lone command still arrives within that period. Records without payload
- * (SYN, FIN, RST) keep the kernel's rule: the first SYN wakes it. */
+ * lone command still arrives within that period. A record with SYN
+ * always wakes it (data_wake_flags, ctrl_wake_flags). */
 const volatile __u32 wake_bytes = 0;
 
 struct {
@@ -38,13 +38,23 @@ struct {
 	__uint(max_entries, 16 << 20); /* resized by user space before load */
 } ring SEC(".maps");
 
-static __always_inline __u64 data_wake_flags(void)
+static __always_inline __u64 data_wake_flags(__u8 tcp_flags)
 {
 	if (!wake_bytes)
 		return 0;
+	if (tcp_flags & 0x02) /* SYN: the drain timer may be off */
+		return BPF_RB_FORCE_WAKEUP;
 	return bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) >= wake_bytes ?
 		       BPF_RB_FORCE_WAKEUP :
 		       BPF_RB_NO_WAKEUP;
+}
+
+/* Records without payload: a SYN always wakes the daemon (records held
+ * back without a wakeup may be waiting before it, and with no connection
+ * open nothing polls); the rest keep the kernel's rule. */
+static __always_inline __u64 ctrl_wake_flags(__u8 tcp_flags)
+{
+	return wake_bytes && (tcp_flags & 0x02) ? BPF_RB_FORCE_WAKEUP : 0;
 }
 
 struct {
@@ -282,7 +292,8 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir,
 	if (!plen) {
 		h->type = MT_REC_CTRL;
 		h->len = 0;
-		if (bpf_ringbuf_output(&ring, h, sizeof(*h), 0)) {
+		if (bpf_ringbuf_output(&ring, h, sizeof(*h),
+				       ctrl_wake_flags(flags))) {
 			count(MT_CNT_RING_FULL, 1);
 		} else {
 			count(MT_CNT_RECORDS, 1);
@@ -325,7 +336,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir,
 			h->tcp_flags = f;
 			h->len = len;
 			if (bpf_ringbuf_output(&ring, s, sizeof(*h) + len,
-					       data_wake_flags())) {
+					       data_wake_flags(f))) {
 				count(MT_CNT_RING_FULL, 1);
 				count(MT_CNT_RING_FULL_BYTES, len);
 			} else {
