@@ -215,6 +215,39 @@ static void test_port_reuse_and_rst(void **state)
 	ftw_free(&w);
 }
 
+/* A SYN-ACK from the client or a bare SYN from the server, with a made-up
+ * sequence number, in the middle of a session: a real stack answers with
+ * an ACK and goes on, so the flow goes on too and the commands after it
+ * are still seen (a forged segment could hide them before). */
+static void test_forged_syn_keeps_flow(void **state)
+{
+	struct ft_world w;
+
+	(void)state;
+	ftw_init(&w);
+	w.cfg.lim.ack_gap_delay = 0;
+	seg(&w, "10.0.0.1", 40000, "10.0.0.2", 25, 100, 0, TCPF_SYN, NULL, 1.0);
+	seg(&w, "10.0.0.2", 25, "10.0.0.1", 40000, 700, 101,
+	    TCPF_SYN | TCPF_ACK, NULL, 1.1);
+	seg(&w, "10.0.0.2", 25, "10.0.0.1", 40000, 701, 101, TCPF_ACK,
+	    "220 hi\r\n", 1.2);
+	seg(&w, "10.0.0.1", 40000, "10.0.0.2", 25, 101, 709, TCPF_ACK,
+	    "HELO x\r\n", 1.3);
+	seg(&w, "10.0.0.1", 40000, "10.0.0.2", 25, 77777, 0,
+	    TCPF_SYN | TCPF_ACK, NULL, 1.4);
+	seg(&w, "10.0.0.2", 25, "10.0.0.1", 40000, 55555, 0, TCPF_SYN, NULL,
+	    1.5);
+	seg(&w, "10.0.0.2", 25, "10.0.0.1", 40000, 709, 109, TCPF_ACK,
+	    "250 ok\r\n", 1.6);
+	seg(&w, "10.0.0.1", 40000, "10.0.0.2", 25, 109, 717, TCPF_ACK,
+	    "MAIL FROM:<a@b>\r\n", 1.7);
+	assert_int_equal(flow_table_stats(w.ft)->created, 1);
+	assert_int_equal(rec_count(&w.rec, "conn_end"), 0);
+	assert_int_equal(rec_count(&w.rec, "smtp_request"), 2);
+	assert_true(rec_find(&w.rec, "\"command\":\"MAIL\"", NULL) >= 0);
+	ftw_free(&w);
+}
+
 static void test_lookup_by_uid(void **state)
 {
 	struct ft_world w;
@@ -258,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_handshake_data_close),
 		cmocka_unit_test(test_idle_expiry_and_cap),
 		cmocka_unit_test(test_port_reuse_and_rst),
+		cmocka_unit_test(test_forged_syn_keeps_flow),
 		cmocka_unit_test(test_lookup_by_uid),
 		cmocka_unit_test(test_addr_str),
 	};

@@ -506,17 +506,26 @@ static void check_acks(struct flow_table *ft, struct flow *f, double now)
 	}
 }
 
-/* A SYN (or SYN-ACK) whose sequence number is not the one its direction
- * started with: the 5-tuple is being reused. Either side's SYN counts, so
- * a reuse is still found when the ring lost the other one, or when the old
- * connection was picked up mid-stream; a retransmitted SYN is not new. */
+/* The 5-tuple is being reused: the originator sends a SYN, or the
+ * responder a SYN-ACK (when the ring lost the SYN, or the old connection
+ * was picked up mid-stream), whose sequence number is not the one its
+ * direction started with; a SYN-ACK must also acknowledge another client
+ * ISN than the one seen. A retransmitted SYN is not new, and neither is a
+ * SYN-ACK from the client or a bare SYN from the server: real stacks
+ * answer those with an ACK and go on, so they must not end the flow (a
+ * forged one would hide the rest of the session). */
 static bool new_isn(const struct flow *f, const struct segment *seg)
 {
 	bool is_orig = seg->sport == f->info.id.orig_p &&
 		       mt_addr_eq(&seg->src, &f->info.id.orig_h);
 	const struct reasm_dir *me = &f->dir[is_orig ? 0 : 1];
+	const struct reasm_dir *client = &f->dir[0];
 
-	return me->started && seg->seq + 1 != me->base;
+	if (!me->started || seg->seq + 1 == me->base)
+		return false;
+	if (!(seg->flags & TCPF_ACK))
+		return is_orig;
+	return !is_orig && (!client->started || seg->ack != client->base);
 }
 
 static void process(struct flow_table *ft, struct flow *f,
