@@ -12,7 +12,7 @@ pkgs=(
 	libcmocka-dev libclang-rt-14-dev tshark tcpdump iproute2 python3
 	valgrind jq bc time
 	# live tests: real mail software
-	postfix dovecot-pop3d swaks curl openssl
+	postfix dovecot-pop3d swaks libnet-ssleay-perl curl openssl
 )
 
 missing=()
