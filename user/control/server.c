@@ -40,6 +40,7 @@ struct client {
 	uint64_t sent, dropped, lost_reported;
 	time_t over_since;  /* 0 = within its limit */
 	time_t last_active;
+	bool eof;           /* the peer is done sending: drain, then close */
 	bool closing;
 };
 
@@ -54,7 +55,8 @@ struct srv {
 	unsigned int n_clients;
 	struct jw jw;       /* one serialisation per event */
 	struct srv_stats st;
-	uint64_t *mem;      /* the global budget's counter, or NULL */
+	uint64_t (*mem_used)(void *arg); /* the connections' budget use */
+	void *mem_arg;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -62,29 +64,34 @@ static void client_close(struct srv *s, struct client *c);
 
 /* --- output ----------------------------------------------------------------- */
 
-/* Queue capacity changes, kept in the budget's counter. */
+/* Queue capacity changes. */
 static void queue_account(struct srv *s, size_t old_cap, size_t new_cap)
 {
-	if (new_cap >= old_cap) {
-		s->st.queue_bytes += new_cap - old_cap;
-		if (s->mem)
-			*s->mem += new_cap - old_cap;
-	} else {
-		s->st.queue_bytes -= old_cap - new_cap;
-		if (s->mem)
-			*s->mem -= old_cap - new_cap;
-	}
+	s->st.queue_bytes += new_cap;
+	s->st.queue_bytes -= old_cap;
 }
 
 /* Room for GROWTH more queue bytes within the memory budget? Replies and
- * 'lost' notices (must) are small and always queued. */
+ * 'lost' notices (must) are always queued: a client's replies are bounded
+ * by its reading (no requests are read while its queue is full). */
 static bool budget_allows(struct srv *s, size_t growth)
 {
 	uint64_t cap = s->cfg->lim.mem_budget;
+	uint64_t q = s->st.queue_bytes + growth;
 
-	if (!s->mem || !cap)
+	if (!s->mem_used || !cap)
 		return true;
-	return *s->mem + growth <= cap && s->st.queue_bytes + growth <= cap / 2;
+	return q <= cap / 2 && s->mem_used(s->mem_arg) + q <= cap;
+}
+
+/* May more requests be read from c? Their replies wait in its queue: a
+ * client that does not read them is not read either. A small queue always
+ * may (so `mailtap stats` works when the budget is spent), a larger one
+ * up to the per-client limit while the budget allows. */
+static bool may_read(struct srv *s, struct client *c)
+{
+	return !c->eof && (c->out_len <= SRV_REPLY_ROOM ||
+			   (c->out_len <= SRV_QUEUE_BYTES && budget_allows(s, 0)));
 }
 
 static bool queue(struct client *c, const char *p, size_t n, bool must)
@@ -158,8 +165,13 @@ static void flush_out(struct srv *s, struct client *c)
 			c->lost_reported = c->dropped;
 		c->over_since = 0;
 	}
+	if (c->eof && !c->out_len) {
+		c->closing = true; /* closed by the caller or the next tick */
+		return;
+	}
 	loop_mod_fd(s->loop, c->fd,
-		    EPOLLIN | EPOLLRDHUP | (c->out_len ? EPOLLOUT : 0));
+		    (c->out_len ? EPOLLOUT : 0) |
+			    (may_read(s, c) ? EPOLLIN | EPOLLRDHUP : 0));
 }
 
 static void reply_obj(struct client *c, long id, bool ok, const char *err,
@@ -339,7 +351,7 @@ static void on_client(struct loop *l, int fd, uint32_t events, void *arg)
 
 	(void)l;
 	if (events & EPOLLIN) {
-		for (;;) {
+		while (may_read(s, c)) {
 			ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 
 			if (n > 0) {
@@ -355,7 +367,9 @@ static void on_client(struct loop *l, int fd, uint32_t events, void *arg)
 				continue;
 			}
 			if (n == 0) { /* half-close: finish writing, then go */
-				if (!c->subscribed || !c->out_len)
+				if (c->out_len)
+					c->eof = true;
+				else
 					c->closing = true;
 				break;
 			}
@@ -574,11 +588,84 @@ void srv_stats(const struct srv *s, struct srv_stats *out)
 		out->subscribers += s->clients[i]->subscribed;
 }
 
-void srv_set_mem_counter(struct srv *s, uint64_t *mem)
+void srv_set_mem_source(struct srv *s, uint64_t (*used)(void *arg),
+			void *arg)
 {
-	s->mem = mem;
-	if (mem)
-		*mem += s->st.queue_bytes;
+	s->mem_used = used;
+	s->mem_arg = arg;
+}
+
+const uint64_t *srv_queue_bytes(const struct srv *s)
+{
+	return &s->st.queue_bytes;
+}
+
+static bool is_reply_line(const char *p, size_t n)
+{
+	/* replies and the hello start with "id" or "hello"; 'lost' notices
+	 * carry counts already taken off the client's books */
+	return (n > 6 && !memcmp(p, "{\"id\":", 6)) ||
+	       (n > 9 && !memcmp(p, "{\"hello\":", 9)) ||
+	       memmem(p, n < 48 ? n : 48, ",\"event\":\"lost\"", 15);
+}
+
+/* Drop c's queued event lines, all but the first (it may be partly sent)
+ * and replies; shrink the queue. Returns the bytes freed. */
+static uint64_t shed_client(struct srv *s, struct client *c)
+{
+	const char *nl = memchr(c->out, '\n', c->out_len);
+	size_t o = nl ? (size_t)(nl - c->out) + 1 : c->out_len, i = o;
+	size_t old_cap = c->out_cap, ncap;
+	uint64_t dropped = 0;
+	char *nb;
+
+	while (i < c->out_len) {
+		const char *e = memchr(c->out + i, '\n', c->out_len - i);
+		size_t n = e ? (size_t)(e - (c->out + i)) + 1 : c->out_len - i;
+
+		if (is_reply_line(c->out + i, n)) {
+			memmove(c->out + o, c->out + i, n);
+			o += n;
+		} else {
+			dropped++;
+		}
+		i += n;
+	}
+	c->out_len = o;
+	c->dropped += dropped;
+	s->st.events_dropped += dropped;
+	s->st.budget_shed += dropped;
+	ncap = o < 4096 ? 4096 : o;
+	if (ncap >= old_cap)
+		return 0;
+	nb = realloc(c->out, ncap);
+	if (nb) {
+		c->out = nb;
+		c->out_cap = ncap;
+		queue_account(s, old_cap, ncap);
+	}
+	return old_cap - c->out_cap;
+}
+
+uint64_t srv_shed_queues(struct srv *s, uint64_t want)
+{
+	uint64_t freed = 0;
+	bool tried[SRV_MAX_CLIENTS] = { false };
+
+	while (freed < want) {
+		int big = -1;
+
+		for (unsigned int i = 0; i < s->n_clients; i++)
+			if (!tried[i] && s->clients[i]->out_cap > 4096 &&
+			    (big < 0 || s->clients[i]->out_cap >
+						s->clients[big]->out_cap))
+				big = (int)i;
+		if (big < 0)
+			break;
+		tried[big] = true;
+		freed += shed_client(s, s->clients[big]);
+	}
+	return freed;
 }
 
 void srv_free(struct srv **sp)
@@ -588,7 +675,7 @@ void srv_free(struct srv **sp)
 	if (!sp || !*sp)
 		return;
 	s = *sp;
-	s->mem = NULL; /* the counter's owner may be gone already */
+	s->mem_used = NULL; /* the flow table may be gone already */
 	while (s->n_clients)
 		client_close(s, s->clients[0]);
 	bus_remove(s->bus, &s->sink);

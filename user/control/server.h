@@ -36,21 +36,32 @@ struct srv_stats {
 	uint64_t disconnected_slow;
 	uint64_t queue_bytes;      /* allocated for output queues now */
 	uint64_t budget_refused;   /* events not queued: memory budget */
+	uint64_t budget_shed;      /* queued events dropped: flows needed it */
 };
 
 #define SRV_MAX_CLIENTS 128
 #define SRV_QUEUE_BYTES (4u << 20)
+#define SRV_REPLY_ROOM (64u << 10) /* queue a client may always fill */
 #define SRV_SLOW_SECONDS 30
 
 int srv_new(struct srv **out, const struct mt_config *cfg, struct loop *loop,
 	    struct bus *bus, const struct srv_hooks *hooks);
 void srv_stats(const struct srv *s, struct srv_stats *out);
-/* Account the subscribers' output queues in the global memory budget
- * (cfg->lim.mem_budget), the counter the flows share. Queues may take at
- * most half of the budget, and never what the flows already hold: past
- * that, events are dropped for the subscriber whose queue would grow
- * (reported to it as 'lost'). */
-void srv_set_mem_counter(struct srv *s, uint64_t *mem);
+/* The subscribers' output queues share the global memory budget
+ * (cfg->lim.mem_budget) with the connections, whose use used(arg)
+ * reports. A queue grows only into what the connections leave free, and
+ * the queues together take at most half of the budget: past that, events
+ * are dropped for the subscriber whose queue would grow (reported to it as
+ * 'lost'). */
+void srv_set_mem_source(struct srv *s, uint64_t (*used)(void *arg),
+			void *arg);
+/* Bytes the queues hold now (allocated). */
+const uint64_t *srv_queue_bytes(const struct srv *s);
+/* The connections need memory the queues hold: drop queued events (not
+ * replies, not a line partly sent) of the largest queues, counted as lost,
+ * until WANT bytes are freed or nothing is left to drop. Returns the bytes
+ * freed. */
+uint64_t srv_shed_queues(struct srv *s, uint64_t want);
 /* Once a second: disconnect subscribers stuck over their limit, idle
  * clients that never said anything. */
 void srv_tick(struct srv *s);

@@ -250,6 +250,8 @@ static int h_stats(void *arg, struct jw *w)
 		jw_u64(w, ss.queue_bytes);
 		jw_key(w, "budget_refused");
 		jw_u64(w, ss.budget_refused);
+		jw_key(w, "budget_shed");
+		jw_u64(w, ss.budget_shed);
 		jw_obj_close(w);
 	}
 	jw_obj_close(w);
@@ -444,6 +446,12 @@ static void on_ring(struct loop *l, int fd, uint32_t events, void *arg)
 	}
 }
 
+/* The flows need memory the subscribers' queues hold. */
+static uint64_t shed_queues(void *srv, uint64_t n)
+{
+	return srv_shed_queues(srv, n);
+}
+
 /* SIGHUP with -c: take the settings that can change while running
  * (limits, redaction, hashes, ports); interfaces, attach mode, ring,
  * socket, log directory and user need a restart. */
@@ -636,7 +644,9 @@ int daemon_run_live(struct daemon *d)
 				d->cfg.socket_path, strerror(-err));
 			goto out;
 		}
-		srv_set_mem_counter(d->srv, flow_table_mem_counter(d->ft));
+		srv_set_mem_source(d->srv, flow_table_mem_used, d->ft);
+		flow_table_set_shed(d->ft, srv_queue_bytes(d->srv),
+				    shed_queues, d->srv);
 	}
 	if (d->cfg.pid_file)
 		write_pid(d->cfg.pid_file);
@@ -694,6 +704,7 @@ out:
 		}
 	}
 	flow_table_close_all(d->ft);
+	flow_table_set_shed(d->ft, NULL, NULL, NULL);
 	srv_free(&d->srv);
 	live_close(&d->live);
 	pcap_live_close(&d->plive);

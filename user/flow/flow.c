@@ -77,6 +77,9 @@ struct flow_table {
 	uint64_t acks_pending; /* flows with a delayed ACK gap */
 	flow_bypass_cb bypass_cb;
 	void *bypass_arg;
+	const uint64_t *queued; /* other memory in the budget (queues) */
+	uint64_t (*shed)(void *arg, uint64_t n);
+	void *shed_arg;
 	double now;
 };
 
@@ -151,9 +154,33 @@ void flow_table_set_bypass_cb(struct flow_table *ft, flow_bypass_cb cb,
 	ft->bypass_arg = arg;
 }
 
-uint64_t *flow_table_mem_counter(struct flow_table *ft)
+uint64_t flow_table_mem_used(void *arg)
 {
-	return &ft->acct.mem_bytes;
+	const struct flow_table *ft = arg;
+
+	return ft->flow_mem + ft->acct.mem_bytes;
+}
+
+void flow_table_set_shed(struct flow_table *ft, const uint64_t *queued,
+			 uint64_t (*shed)(void *arg, uint64_t n), void *arg)
+{
+	ft->queued = queued;
+	ft->shed = shed;
+	ft->shed_arg = arg;
+}
+
+/* Connections come first in the budget: when they and the queues
+ * together pass it, the queues give back the difference (a segment's
+ * growth at most is over the budget, until the next segment). */
+static void shed_others(struct flow_table *ft)
+{
+	uint64_t cap = ft->cfg->lim.mem_budget, used;
+
+	if (!cap || !ft->shed || !*ft->queued)
+		return;
+	used = flow_table_mem_used(ft) + *ft->queued + sizeof(struct flow);
+	if (used > cap)
+		ft->shed(ft->shed_arg, used - cap);
 }
 
 const struct flow_stats *flow_table_stats(const struct flow_table *ft)
@@ -606,6 +633,8 @@ void flow_table_segment(void *arg, const struct segment *seg)
 	ft->st.segments++;
 	if (seg->ts > ft->now)
 		ft->now = seg->ts;
+	if (ft->queued && *ft->queued)
+		shed_others(ft);
 	make_key(seg, &k);
 	h = hash_key(&k);
 	f = lookup(ft, &k, h);

@@ -76,9 +76,15 @@ void flow_table_advance(struct flow_table *ft, double now);
 void flow_table_close_all(struct flow_table *ft);
 
 const struct flow_stats *flow_table_stats(const struct flow_table *ft);
-/* The global memory budget's counter (bytes buffered for connections),
- * for other owners of buffers to account in it too. */
-uint64_t *flow_table_mem_counter(struct flow_table *ft);
+/* Bytes the connections hold against the global memory budget: flow
+ * entries, analyzer states, reassembly, line and MIME buffers (the
+ * argument is the flow table; a callback for other owners of memory). */
+uint64_t flow_table_mem_used(void *ft);
+/* Another owner of memory in the budget (the subscribers' queues, QUEUED
+ * bytes now): when connections need what it holds, shed(arg, n) frees up
+ * to n bytes of it, before any connection is evicted or refused. */
+void flow_table_set_shed(struct flow_table *ft, const uint64_t *queued,
+			 uint64_t (*shed)(void *arg, uint64_t n), void *arg);
 /* Visit every flow; stop when cb returns non-zero. */
 int flow_table_foreach(struct flow_table *ft,
 		       int (*cb)(void *arg, const struct flow_view *v),

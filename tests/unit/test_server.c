@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* test_server.c - the socket's queues and the global memory budget, with
+ * a real flow table, epoll loop and Unix socket: a stalled subscriber or a
+ * client that never reads its replies cannot make the flow table evict
+ * connections; connections that need memory take it back from the queues;
+ * a half-closed client with a backlog is drained without a busy loop. */
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#include "control/server.h"
+#include "daemon/loop.h"
+#include "flow/flow.h"
+
+struct srv_world {
+	struct mt_config cfg;
+	struct bus bus;
+	struct loop *loop;
+	struct flow_table *ft;
+	struct srv *srv;
+	char path[64];
+	uint32_t sseq[4096];
+};
+
+static uint64_t shed(void *srv, uint64_t n)
+{
+	return srv_shed_queues(srv, n);
+}
+
+static void sw_init(struct srv_world *w, uint64_t budget)
+{
+	struct srv_hooks hooks = { 0 };
+
+	memset(w, 0, sizeof(*w));
+	config_defaults(&w->cfg);
+	w->cfg.lim.mem_budget = budget;
+	w->cfg.lim.ack_gap_delay = 0;
+	snprintf(w->path, sizeof(w->path), "/tmp/mailtap-test-srv.%d",
+		 (int)getpid());
+	w->cfg.socket_path = w->path;
+	bus_init(&w->bus);
+	assert_int_equal(loop_new(&w->loop), 0);
+	assert_int_equal(flow_table_new(&w->ft, &w->cfg, &w->bus), 0);
+	assert_int_equal(srv_new(&w->srv, &w->cfg, w->loop, &w->bus, &hooks),
+			 0);
+	srv_set_mem_source(w->srv, flow_table_mem_used, w->ft);
+	flow_table_set_shed(w->ft, srv_queue_bytes(w->srv), shed, w->srv);
+}
+
+static void sw_free(struct srv_world *w)
+{
+	flow_table_set_shed(w->ft, NULL, NULL, NULL);
+	srv_free(&w->srv);
+	flow_table_free(&w->ft);
+	loop_free(&w->loop);
+}
+
+static void stop(struct loop *l, void *arg)
+{
+	(void)arg;
+	loop_stop(l);
+}
+
+static void spin(struct srv_world *w, unsigned int ms)
+{
+	int id = loop_add_timer(w->loop, ms, stop, NULL);
+
+	loop_run(w->loop);
+	loop_del_timer(w->loop, id);
+}
+
+static void seg(struct srv_world *w, int i, bool from_server, uint32_t seq,
+		uint32_t ack, uint8_t flags, const char *payload, double ts)
+{
+	struct segment s;
+	char c[32];
+
+	snprintf(c, sizeof(c), "10.1.%d.%d", i / 250, i % 250 + 1);
+	memset(&s, 0, sizeof(s));
+	mt_addr_parse(from_server ? "10.0.0.2" : c, &s.src);
+	mt_addr_parse(from_server ? c : "10.0.0.2", &s.dst);
+	s.sport = from_server ? 25 : 40000;
+	s.dport = from_server ? 40000 : 25;
+	s.seq = seq;
+	s.ack = ack;
+	s.flags = flags;
+	s.ts = ts;
+	s.payload = (const uint8_t *)payload;
+	s.cap_len = s.payload_len = payload ? (uint32_t)strlen(payload) : 0;
+	flow_table_segment(w->ft, &s);
+}
+
+static void new_flow(struct srv_world *w, int i, double ts)
+{
+	seg(w, i, false, 100, 0, TCPF_SYN, NULL, ts);
+	seg(w, i, true, 700, 101, TCPF_SYN | TCPF_ACK, NULL, ts);
+	seg(w, i, true, 701, 101, TCPF_ACK, "220 hi\r\n", ts);
+	w->sseq[i] = 709;
+}
+
+/* One more reply line on flow i: an smtp_reply event. */
+static void reply(struct srv_world *w, int i, double ts)
+{
+	static const char r[] = "250-a reply line long enough to make an event "
+				"of a good size xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n";
+
+	seg(w, i, true, w->sseq[i], 101, TCPF_ACK, r, ts);
+	w->sseq[i] += sizeof(r) - 1;
+	seg(w, i, false, 101, w->sseq[i], TCPF_ACK, NULL, ts);
+}
+
+static int connect_client(struct srv_world *w, int rcvbuf)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	if (rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	strcpy(sa.sun_path, w->path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	spin(w, 10);
+	return fd;
+}
+
+static void subscribe(struct srv_world *w, int fd)
+{
+	static const char sub[] =
+		"{\"id\":1,\"cmd\":\"subscribe\",\"events\":[\"*\"]}\n";
+
+	assert_int_equal(write(fd, sub, sizeof(sub) - 1), sizeof(sub) - 1);
+	spin(w, 10);
+}
+
+static struct srv_stats stats(struct srv_world *w)
+{
+	struct srv_stats st;
+
+	srv_stats(w->srv, &st);
+	return st;
+}
+
+/* Flows hold most of a 1 MiB budget; a subscriber stops reading. Its
+ * queue grows only into what is left, and the next connection evicts
+ * nobody (before: the queue took half the budget, 92 flows went). */
+static void test_stalled_subscriber_leaves_flows(void **state)
+{
+	struct srv_world *w = malloc(sizeof(*w));
+	int fd;
+
+	(void)state;
+	sw_init(w, 1 << 20);
+	for (int i = 0; i < 320; i++)
+		new_flow(w, i, 1.0 + i * 1e-3);
+	fd = connect_client(w, 4096);
+	subscribe(w, fd);
+	for (int r = 0; r < 60; r++) {
+		for (int i = 0; i < 320; i++)
+			reply(w, i, 2.0 + r * 0.01);
+		spin(w, 1);
+	}
+	assert_true(stats(w).events_dropped > 0);
+	assert_true(flow_table_mem_used(w->ft) + stats(w).queue_bytes <=
+		    w->cfg.lim.mem_budget);
+	new_flow(w, 1000, 5.0);
+	assert_int_equal(flow_table_stats(w->ft)->evicted_mem, 0);
+	assert_int_equal(flow_table_stats(w->ft)->active, 321);
+	close(fd);
+	spin(w, 10);
+	assert_int_equal(stats(w).queue_bytes, 0);
+	sw_free(w);
+	free(w);
+}
+
+/* A client sends requests and never reads the replies: the daemon stops
+ * reading it, its queue stays small, and no flow is evicted (before: 1.8
+ * MB of replies against a 1 MiB budget evicted every flow). */
+static void test_unread_replies_are_not_read(void **state)
+{
+	struct srv_world *w = malloc(sizeof(*w));
+	static const char req[] = "{\"id\":7,\"cmd\":\"x\"}\n";
+	char buf[64 * 1024];
+	size_t n = 0;
+	int fd;
+
+	(void)state;
+	sw_init(w, 1 << 20);
+	for (int i = 0; i < 320; i++)
+		new_flow(w, i, 1.0 + i * 1e-3);
+	fd = connect_client(w, 4096);
+	while (n + sizeof(req) - 1 <= sizeof(buf)) {
+		memcpy(buf + n, req, sizeof(req) - 1);
+		n += sizeof(req) - 1;
+	}
+	for (int r = 0; r < 8; r++) {
+		for (size_t off = 0; off < n;) {
+			ssize_t k = send(fd, buf + off, n - off, MSG_DONTWAIT);
+
+			if (k > 0)
+				off += (size_t)k;
+			else
+				break; /* the daemon no longer reads */
+			spin(w, 2);
+		}
+		spin(w, 2);
+	}
+	assert_true(stats(w).queue_bytes <= SRV_REPLY_ROOM + 256 * 1024);
+	new_flow(w, 1000, 5.0);
+	assert_int_equal(flow_table_stats(w->ft)->evicted_mem, 0);
+	assert_int_equal(flow_table_stats(w->ft)->active, 321);
+	close(fd);
+	spin(w, 10);
+	sw_free(w);
+	free(w);
+}
+
+/* Connections come first: a stalled subscriber holds queue memory, then
+ * new connections need it; the queue's events are dropped (counted, and
+ * reported to it as lost) and no connection is evicted. */
+static void test_flows_take_memory_back(void **state)
+{
+	struct srv_world *w = malloc(sizeof(*w));
+	uint64_t queued;
+	int fd, i;
+
+	(void)state;
+	sw_init(w, 4 << 20);
+	new_flow(w, 0, 1.0);
+	fd = connect_client(w, 4096);
+	subscribe(w, fd);
+	for (int r = 0; r < 12000; r++)
+		reply(w, 0, 2.0);
+	spin(w, 5);
+	queued = stats(w).queue_bytes;
+	assert_true(queued >= 1 << 20);
+	for (i = 1; i < 4000 && !stats(w).budget_shed; i++)
+		new_flow(w, i, 3.0 + i * 1e-4);
+	assert_true(stats(w).budget_shed > 0);
+	assert_true(stats(w).queue_bytes < queued);
+	assert_int_equal(flow_table_stats(w->ft)->evicted_mem, 0);
+	assert_int_equal(flow_table_stats(w->ft)->active, (uint64_t)i);
+	close(fd);
+	spin(w, 10);
+	sw_free(w);
+	free(w);
+}
+
+/* A subscriber with a backlog shuts down its sending side: the daemon
+ * keeps writing to it without spinning on the end of its input (before:
+ * a level-triggered EPOLLIN ran the loop flat out). */
+static void test_half_closed_backlog_no_spin(void **state)
+{
+	struct srv_world *w = malloc(sizeof(*w));
+	struct rusage r0, r1;
+	double used;
+	int fd;
+
+	(void)state;
+	sw_init(w, 256 << 20);
+	new_flow(w, 0, 1.0);
+	fd = connect_client(w, 4096);
+	subscribe(w, fd);
+	for (int r = 0; r < 2000; r++)
+		reply(w, 0, 2.0);
+	spin(w, 5);
+	assert_true(stats(w).queue_bytes > 0);
+	shutdown(fd, SHUT_WR);
+	getrusage(RUSAGE_SELF, &r0);
+	spin(w, 300);
+	getrusage(RUSAGE_SELF, &r1);
+	used = (double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) +
+	       (double)(r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
+	       (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e6 +
+	       (double)(r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6;
+	assert_true(used < 0.1);
+	assert_int_equal(stats(w).clients, 1);
+	/* it reads everything, then the daemon closes */
+	{
+		char buf[65536];
+		ssize_t k;
+		int rounds = 0;
+
+		while (rounds++ < 10000) {
+			k = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+			if (k == 0)
+				break;
+			spin(w, 1);
+		}
+		assert_int_equal(k, 0);
+	}
+	assert_int_equal(stats(w).clients, 0);
+	close(fd);
+	sw_free(w);
+	free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stalled_subscriber_leaves_flows),
+		cmocka_unit_test(test_unread_replies_are_not_read),
+		cmocka_unit_test(test_flows_take_memory_back),
+		cmocka_unit_test(test_half_closed_backlog_no_spin),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
