@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "analyzer/analyzer.h"
+#include "capture/segment.h"
 #include "event/bus.h"
 #include "event/event_json.h"
 #include "util/json.h"
@@ -183,6 +184,29 @@ static inline void world_play_all_splits(struct world *w,
 			assert_string_equal(v.rec.lines[i], w->rec.lines[i]);
 		world_free(&v);
 	}
+}
+
+/* A TCP segment between two addresses (text), payload a C string. */
+static inline struct segment test_segment(const char *src, uint16_t sp,
+					  const char *dst, uint16_t dp,
+					  uint32_t seq, uint32_t ack,
+					  uint8_t flags, const char *payload,
+					  double ts)
+{
+	struct segment s;
+
+	memset(&s, 0, sizeof(s));
+	mt_addr_parse(src, &s.src);
+	mt_addr_parse(dst, &s.dst);
+	s.sport = sp;
+	s.dport = dp;
+	s.seq = seq;
+	s.ack = ack;
+	s.flags = flags;
+	s.ts = ts;
+	s.payload = (const uint8_t *)payload;
+	s.cap_len = s.payload_len = payload ? (uint32_t)strlen(payload) : 0;
+	return s;
 }
 
 #endif

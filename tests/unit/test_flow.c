@@ -37,19 +37,9 @@ static void seg(struct ft_world *w, const char *src, uint16_t sp,
 		const char *dst, uint16_t dp, uint32_t seq, uint32_t ack,
 		uint8_t flags, const char *payload, double ts)
 {
-	struct segment s;
+	struct segment s = test_segment(src, sp, dst, dp, seq, ack, flags,
+					payload, ts);
 
-	memset(&s, 0, sizeof(s));
-	mt_addr_parse(src, &s.src);
-	mt_addr_parse(dst, &s.dst);
-	s.sport = sp;
-	s.dport = dp;
-	s.seq = seq;
-	s.ack = ack;
-	s.flags = flags;
-	s.ts = ts;
-	s.payload = (const uint8_t *)payload;
-	s.cap_len = s.payload_len = payload ? (uint32_t)strlen(payload) : 0;
 	flow_table_segment(w->ft, &s);
 }
 

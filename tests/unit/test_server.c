@@ -79,17 +79,10 @@ static void seg(struct srv_world *w, int i, bool from_server, uint32_t seq,
 	char c[32];
 
 	snprintf(c, sizeof(c), "10.1.%d.%d", i / 250, i % 250 + 1);
-	memset(&s, 0, sizeof(s));
-	mt_addr_parse(from_server ? "10.0.0.2" : c, &s.src);
-	mt_addr_parse(from_server ? c : "10.0.0.2", &s.dst);
-	s.sport = from_server ? 25 : 40000;
-	s.dport = from_server ? 40000 : 25;
-	s.seq = seq;
-	s.ack = ack;
-	s.flags = flags;
-	s.ts = ts;
-	s.payload = (const uint8_t *)payload;
-	s.cap_len = s.payload_len = payload ? (uint32_t)strlen(payload) : 0;
+	s = from_server ? test_segment("10.0.0.2", 25, c, 40000, seq, ack,
+				       flags, payload, ts) :
+			  test_segment(c, 40000, "10.0.0.2", 25, seq, ack,
+				       flags, payload, ts);
 	flow_table_segment(w->ft, &s);
 }
 
@@ -143,6 +136,37 @@ static struct srv_stats stats(struct srv_world *w)
 	return st;
 }
 
+/* No connection was evicted for memory; ACTIVE are open. */
+static void assert_flows_kept(struct srv_world *w, uint64_t active)
+{
+	assert_int_equal(flow_table_stats(w->ft)->evicted_mem, 0);
+	assert_int_equal(flow_table_stats(w->ft)->active, active);
+}
+
+/* A world with one connection and a subscriber that does not read,
+ * N reply events queued for it; returns the subscriber's socket. */
+static int stalled_subscriber(struct srv_world *w, uint64_t budget, int n)
+{
+	int fd;
+
+	sw_init(w, budget);
+	new_flow(w, 0, 1.0);
+	fd = connect_client(w, 4096);
+	subscribe(w, fd);
+	for (int r = 0; r < n; r++)
+		reply(w, 0, 2.0);
+	spin(w, 5);
+	return fd;
+}
+
+static void sw_done(struct srv_world *w, int fd)
+{
+	close(fd);
+	spin(w, 10);
+	sw_free(w);
+	free(w);
+}
+
 /* Flows hold most of a 1 MiB budget; a subscriber stops reading. Its
  * queue grows only into what is left, and the next connection evicts
  * nobody (before: the queue took half the budget, 92 flows went). */
@@ -166,8 +190,7 @@ static void test_stalled_subscriber_leaves_flows(void **state)
 	assert_true(flow_table_mem_used(w->ft) + stats(w).queue_bytes <=
 		    w->cfg.lim.mem_budget);
 	new_flow(w, 1000, 5.0);
-	assert_int_equal(flow_table_stats(w->ft)->evicted_mem, 0);
-	assert_int_equal(flow_table_stats(w->ft)->active, 321);
+	assert_flows_kept(w, 321);
 	close(fd);
 	spin(w, 10);
 	assert_int_equal(stats(w).queue_bytes, 0);
@@ -209,12 +232,8 @@ static void test_unread_replies_are_not_read(void **state)
 	}
 	assert_true(stats(w).queue_bytes <= SRV_REPLY_ROOM + 256 * 1024);
 	new_flow(w, 1000, 5.0);
-	assert_int_equal(flow_table_stats(w->ft)->evicted_mem, 0);
-	assert_int_equal(flow_table_stats(w->ft)->active, 321);
-	close(fd);
-	spin(w, 10);
-	sw_free(w);
-	free(w);
+	assert_flows_kept(w, 321);
+	sw_done(w, fd);
 }
 
 /* Connections come first: a stalled subscriber holds queue memory, then
@@ -227,25 +246,15 @@ static void test_flows_take_memory_back(void **state)
 	int fd, i;
 
 	(void)state;
-	sw_init(w, 4 << 20);
-	new_flow(w, 0, 1.0);
-	fd = connect_client(w, 4096);
-	subscribe(w, fd);
-	for (int r = 0; r < 12000; r++)
-		reply(w, 0, 2.0);
-	spin(w, 5);
+	fd = stalled_subscriber(w, 4 << 20, 12000);
 	queued = stats(w).queue_bytes;
 	assert_true(queued >= 1 << 20);
 	for (i = 1; i < 4000 && !stats(w).budget_shed; i++)
 		new_flow(w, i, 3.0 + i * 1e-4);
 	assert_true(stats(w).budget_shed > 0);
 	assert_true(stats(w).queue_bytes < queued);
-	assert_int_equal(flow_table_stats(w->ft)->evicted_mem, 0);
-	assert_int_equal(flow_table_stats(w->ft)->active, (uint64_t)i);
-	close(fd);
-	spin(w, 10);
-	sw_free(w);
-	free(w);
+	assert_flows_kept(w, (uint64_t)i);
+	sw_done(w, fd);
 }
 
 /* A subscriber with a backlog shuts down its sending side: the daemon
@@ -259,13 +268,7 @@ static void test_half_closed_backlog_no_spin(void **state)
 	int fd;
 
 	(void)state;
-	sw_init(w, 256 << 20);
-	new_flow(w, 0, 1.0);
-	fd = connect_client(w, 4096);
-	subscribe(w, fd);
-	for (int r = 0; r < 2000; r++)
-		reply(w, 0, 2.0);
-	spin(w, 5);
+	fd = stalled_subscriber(w, 256 << 20, 2000);
 	assert_true(stats(w).queue_bytes > 0);
 	shutdown(fd, SHUT_WR);
 	getrusage(RUSAGE_SELF, &r0);
