@@ -5,8 +5,9 @@
 # starting from its seed corpus (tests/fuzz/corpus/<name>) plus what
 # earlier runs found (BUILD/fuzz-corpus/<name>), and replay the kept
 # crash regressions (tests/fuzz/regressions/<name>/*). One line per target.
-# FUZZ_FLAGS adds libFuzzer options (e.g. -entropic=0, which runs fuzz_flow
-# about five times faster: entropic's feature bookkeeping dominates there).
+# A target's own libFuzzer options are in tests/fuzz/<name>.flags (fuzz_flow
+# runs with -entropic=0: entropic's feature bookkeeping took three quarters
+# of its time); FUZZ_FLAGS adds more for every target.
 set -u
 build=$1 secs=$2
 shift 2
@@ -20,6 +21,8 @@ for t in "$@"; do
 	[ -d "$here/corpus/$name" ] && seeds+=("$here/corpus/$name")
 	dict=()
 	[ -f "$here/$name.dict" ] && dict=(-dict="$here/$name.dict")
+	flags=()
+	[ -f "$here/$name.flags" ] && read -r -a flags <"$here/$name.flags"
 	if [ -d "$here/regressions/$name" ] &&
 		! "$t" "$here/regressions/$name"/* >"$work.regress.log" 2>&1; then
 		echo "FAIL  fuzz_$name: a kept regression input crashes (see $work.regress.log)"
@@ -33,7 +36,8 @@ for t in "$@"; do
 	fi
 	start=$(date +%s)
 	if "$t" "${limit[@]}" -rss_limit_mb=2048 -timeout="${FUZZ_TIMEOUT:-10}" \
-		-print_final_stats=1 ${FUZZ_FLAGS:-} "${dict[@]}" "$work" "${seeds[@]}" \
+		-print_final_stats=1 "${flags[@]}" ${FUZZ_FLAGS:-} "${dict[@]}" \
+		"$work" "${seeds[@]}" \
 		>"$work.log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work.log")
 		echo "ok    fuzz_$name: ${runs:-?} executions in $(($(date +%s) - start))s ($what), no crash"
