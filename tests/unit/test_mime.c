@@ -205,6 +205,30 @@ static void test_gap_event(void **state)
 	world_free(&w);
 }
 
+/* Line by line, a quoted-printable line longer than the decode buffer is
+ * still one segment, after the events its decoding raised (as Zeek). */
+static void test_long_qp_line_one_segment(void **state)
+{
+	struct world w;
+	struct mime_mail *m = start(&w);
+	char line[601];
+	int ev, seg;
+
+	(void)state;
+	feed(&w, m, "Content-Transfer-Encoding: quoted-printable\n\n");
+	memset(line, 'q', 600);
+	line[550] = 1;
+	line[600] = '\0';
+	feed(&w, m, line);
+	ev = rec_find(&w.rec, "mime_event", "control characters");
+	seg = rec_find(&w.rec, "mime_segment_data", "\"length\":602");
+	assert_true(ev >= 0);
+	assert_true(seg > ev);
+	assert_int_equal(rec_count(&w.rec, "mime_segment_data"), 1);
+	mime_mail_end(&m);
+	world_free(&w);
+}
+
 /* What a files.log-like sink sees of a mail: every data byte with the
  * packet time of its event, and where each entity ended. */
 struct seen {
@@ -306,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_header_bytes_limit),
 		cmocka_unit_test(test_gap_event),
 		cmocka_unit_test(test_merged_segments),
+		cmocka_unit_test(test_long_qp_line_one_segment),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -122,7 +122,9 @@ static void flush_segment(struct mime_mail *m);
 
 static void emit(struct mime_mail *m, struct event *ev)
 {
-	if (m->seg.len) /* merged data goes out before anything after it */
+	/* merged data goes out before anything after it (line by line, what
+	 * waits is part of the current line, which Zeek sends after) */
+	if (m->seg.len && !bus_wants_each(m->ctx->bus, EV_mime_segment_data))
 		flush_segment(m);
 	ev->is_orig = m->is_orig;
 	ev->redact_from = EV_NO_REDACT;
