@@ -202,6 +202,17 @@ static void test_port_reuse_and_rst(void **state)
 	    7.0);
 	assert_int_equal(rec_count(&w.rec, "conn_end"), 4);
 	assert_int_equal(flow_table_stats(w.ft)->created, 6);
+
+	/* picked up mid-stream where only the server had sent data (a POP3
+	 * RETR: the client only ACKs), then a new connection on its ports */
+	seg(&w, "10.0.0.2", 110, "10.0.0.1", 40003, 50000, 777, TCPF_ACK,
+	    "+OK part of a message\r\n", 8.0);
+	seg(&w, "10.0.0.1", 40003, "10.0.0.2", 110, 777, 50023, TCPF_ACK,
+	    NULL, 8.1);
+	seg(&w, "10.0.0.1", 40003, "10.0.0.2", 110, 3000000, 0, TCPF_SYN,
+	    NULL, 9.0);
+	assert_int_equal(rec_count(&w.rec, "conn_end"), 5);
+	assert_int_equal(flow_table_stats(w.ft)->created, 8);
 	ftw_free(&w);
 }
 

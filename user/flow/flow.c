@@ -533,12 +533,13 @@ static void check_acks(struct flow_table *ft, struct flow *f, double now)
 	}
 }
 
-/* The 5-tuple is being reused: the originator sends a SYN, or the
- * responder a SYN-ACK (when the ring lost the SYN, or the old connection
- * was picked up mid-stream), whose sequence number is not the one its
- * direction started with; a SYN-ACK must also acknowledge another client
- * ISN than the one seen. A retransmitted SYN is not new, and neither is a
- * SYN-ACK from the client or a bare SYN from the server: real stacks
+/* The 5-tuple is being reused: the originator sends a SYN whose sequence
+ * number is not the one its direction started with (or, on a connection
+ * picked up mid-stream where only the responder has sent data, any SYN),
+ * or the responder a SYN-ACK with a new sequence number for another
+ * client ISN than the one seen (its SYN was lost, or the old connection
+ * was picked up mid-stream). A retransmitted SYN is not new, and neither
+ * is a SYN-ACK from the client or a bare SYN from the server: real stacks
  * answer those with an ACK and go on, so they must not end the flow (a
  * forged one would hide the rest of the session). */
 static bool new_isn(const struct flow *f, const struct segment *seg)
@@ -546,13 +547,14 @@ static bool new_isn(const struct flow *f, const struct segment *seg)
 	bool is_orig = seg->sport == f->info.id.orig_p &&
 		       mt_addr_eq(&seg->src, &f->info.id.orig_h);
 	const struct reasm_dir *me = &f->dir[is_orig ? 0 : 1];
-	const struct reasm_dir *client = &f->dir[0];
+	const struct reasm_dir *peer = &f->dir[is_orig ? 1 : 0];
 
-	if (!me->started || seg->seq + 1 == me->base)
-		return false;
+	if (me->started && seg->seq + 1 == me->base)
+		return false; /* retransmitted */
 	if (!(seg->flags & TCPF_ACK))
-		return is_orig;
-	return !is_orig && (!client->started || seg->ack != client->base);
+		return is_orig && (me->started || peer->max_seen > 0);
+	return !is_orig && me->started &&
+	       (!peer->started || seg->ack != peer->base);
 }
 
 static void process(struct flow_table *ft, struct flow *f,
