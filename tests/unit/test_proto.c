@@ -9,15 +9,17 @@
 struct lines {
 	char got[8][128];
 	int n;
+	int stop_at; /* return false after this many lines (0: never) */
 };
 
-static void on_line(void *arg, char *line, size_t len)
+static bool on_line(void *arg, char *line, size_t len)
 {
 	struct lines *l = arg;
 
 	assert_true(len < 128);
 	memcpy(l->got[l->n], line, len + 1);
 	l->n++;
+	return !l->stop_at || l->n % l->stop_at;
 }
 
 static void test_framing(void **state)
@@ -40,6 +42,33 @@ static void test_framing(void **state)
 	memset(big, 'x', sizeof(big));
 	assert_int_equal(linebuf_feed(&lb, big, sizeof(big), on_line, &l),
 			 -E2BIG);
+	linebuf_free(&lb);
+}
+
+/* A consumer that can take one line at a time (the server, while a
+ * client's replies have no room): the rest waits, in order, for calls
+ * that add nothing. */
+static void test_framing_held(void **state)
+{
+	struct linebuf lb = { 0 };
+	struct lines l = { .stop_at = 1 };
+
+	(void)state;
+	assert_int_equal(linebuf_feed(&lb, "a\nb\nc\nd", 7, on_line, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_true(lb.held);
+	assert_int_equal(linebuf_feed(&lb, NULL, 0, on_line, &l), 0);
+	assert_int_equal(l.n, 2);
+	assert_true(lb.held);
+	assert_int_equal(linebuf_feed(&lb, NULL, 0, on_line, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_false(lb.held); /* only "d", not yet a line, waits */
+	assert_int_equal(linebuf_feed(&lb, "\n", 1, on_line, &l), 0);
+	assert_int_equal(l.n, 4);
+	assert_string_equal(l.got[0], "a");
+	assert_string_equal(l.got[2], "c");
+	assert_string_equal(l.got[3], "d");
+	assert_int_equal(lb.len, 0);
 	linebuf_free(&lb);
 }
 
@@ -131,6 +160,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_framing),
+		cmocka_unit_test(test_framing_held),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_cidr),
 	};

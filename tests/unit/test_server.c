@@ -14,6 +14,7 @@
 #include "control/server.h"
 #include "daemon/loop.h"
 #include "flow/flow.h"
+#include "util/json.h"
 
 struct srv_world {
 	struct mt_config cfg;
@@ -30,9 +31,21 @@ static uint64_t shed(void *srv, uint64_t n)
 	return srv_shed_queues(srv, n);
 }
 
+/* A "flows" reply of 100 kB, as a large flow table gives. */
+static int big_flows(void *arg, const char *uid, struct jw *out)
+{
+	(void)arg;
+	(void)uid;
+	jw_arr_open(out);
+	for (int i = 0; i < 2000; i++)
+		jw_str(out, "a flow described at some length, 50 bytes each..");
+	jw_arr_close(out);
+	return 0;
+}
+
 static void sw_init(struct srv_world *w, uint64_t budget)
 {
-	struct srv_hooks hooks = { 0 };
+	struct srv_hooks hooks = { .flows = big_flows };
 
 	memset(w, 0, sizeof(*w));
 	config_defaults(&w->cfg);
@@ -236,6 +249,43 @@ static void test_unread_replies_are_not_read(void **state)
 	sw_done(w, fd);
 }
 
+/* One write of a thousand requests whose replies are 100 kB each: the
+ * daemon takes them one at a time as the client reads (before: all were
+ * answered at once, 100 MB queued past every limit). */
+static void test_request_burst_waits(void **state)
+{
+	struct srv_world *w = malloc(sizeof(*w));
+	static const char req[] = "{\"id\":1,\"cmd\":\"flows\"}\n";
+	char *burst = malloc(1000 * (sizeof(req) - 1)), buf[65536];
+	size_t got = 0, lines = 0;
+	int fd;
+
+	(void)state;
+	sw_init(w, 64 << 20);
+	fd = connect_client(w, 0);
+	for (int i = 0; i < 1000; i++)
+		memcpy(burst + i * (sizeof(req) - 1), req, sizeof(req) - 1);
+	assert_int_equal(send(fd, burst, 1000 * (sizeof(req) - 1), 0),
+			 1000 * (sizeof(req) - 1));
+	spin(w, 20);
+	/* replies up to the client's limit (a queue doubles as it grows) */
+	assert_true(stats(w).queue_bytes <= 2 * SRV_QUEUE_BYTES);
+	/* reading, it gets every reply, in order, whole */
+	for (int r = 0; r < 20000 && lines < 1001; r++) {
+		ssize_t k = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		for (ssize_t i = 0; i < k; i++)
+			lines += buf[i] == '\n';
+		got += k > 0 ? (size_t)k : 0;
+		assert_true(stats(w).queue_bytes <= 2 * SRV_QUEUE_BYTES);
+		spin(w, 1);
+	}
+	assert_int_equal(lines, 1001); /* the hello and 1000 replies */
+	assert_true(got > 1000 * 100000);
+	free(burst);
+	sw_done(w, fd);
+}
+
 /* Connections come first: a stalled subscriber holds queue memory, then
  * new connections need it; the queue's events are dropped (counted, and
  * reported to it as lost) and no connection is evicted. */
@@ -305,6 +355,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stalled_subscriber_leaves_flows),
 		cmocka_unit_test(test_unread_replies_are_not_read),
+		cmocka_unit_test(test_request_burst_waits),
 		cmocka_unit_test(test_flows_take_memory_back),
 		cmocka_unit_test(test_half_closed_backlog_no_spin),
 	};

@@ -14,36 +14,40 @@
 #include "event/bus.h"
 
 int linebuf_feed(struct linebuf *lb, const char *p, size_t n,
-		 void (*cb)(void *arg, char *line, size_t len), void *arg)
+		 bool (*cb)(void *arg, char *line, size_t len), void *arg)
 {
-	while (n) {
-		const char *nl = memchr(p, '\n', n);
-		size_t take = nl ? (size_t)(nl - p) : n;
+	size_t at = 0;
 
-		if (lb->len + take > PROTO_MAX_LINE)
-			return -E2BIG;
-		if (take) {
-			char *nb = realloc(lb->buf, lb->len + take + 1);
+	if (n) {
+		char *nb = realloc(lb->buf, lb->len + n + 1);
 
-			if (!nb)
-				return -ENOMEM;
-			lb->buf = nb;
-			memcpy(lb->buf + lb->len, p, take);
-			lb->len += take;
-		}
-		p += take;
-		n -= take;
+		if (!nb)
+			return -ENOMEM;
+		lb->buf = nb;
+		memcpy(lb->buf + lb->len, p, n);
+		lb->len += n;
+	}
+	lb->held = false;
+	while (at < lb->len) {
+		char *nl = memchr(lb->buf + at, '\n', lb->len - at);
+		size_t take;
+
 		if (!nl)
 			break;
-		p++;
-		n--;
-		if (lb->buf) {
-			lb->buf[lb->len] = '\0';
-			if (lb->len)
-				cb(arg, lb->buf, lb->len);
+		take = (size_t)(nl - (lb->buf + at));
+		if (take > PROTO_MAX_LINE)
+			return -E2BIG;
+		*nl = '\0';
+		at += take + 1;
+		if (take && !cb(arg, nl - take, take)) {
+			lb->held = memchr(lb->buf + at, '\n', lb->len - at);
+			break;
 		}
-		lb->len = 0;
 	}
+	if (lb->len - at > PROTO_MAX_LINE && !lb->held)
+		return -E2BIG;
+	memmove(lb->buf, lb->buf + at, lb->len - at);
+	lb->len -= at;
 	return 0;
 }
 
@@ -52,6 +56,7 @@ void linebuf_free(struct linebuf *lb)
 	free(lb->buf);
 	lb->buf = NULL;
 	lb->len = 0;
+	lb->held = false;
 }
 
 int cidr_parse(const char *s, struct cidr *out)

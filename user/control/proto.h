@@ -33,14 +33,18 @@ struct sub_filter {
 	uint64_t mask;            /* event types that can match */
 };
 
-/* Framing: append bytes; every complete line is handed to cb. Returns 0,
- * or -E2BIG when a line exceeds PROTO_MAX_LINE (the caller disconnects). */
+/* Framing: bytes are appended, and complete lines are handed to cb in
+ * order while it returns true; when it returns false (it can take no more
+ * now) the rest stays buffered until the next call, which may add nothing
+ * (p = NULL, n = 0). Returns 0, or -E2BIG when a line exceeds
+ * PROTO_MAX_LINE (the caller disconnects), or -ENOMEM. */
 struct linebuf {
 	char *buf;
 	size_t len;
+	bool held; /* complete lines wait: cb stopped */
 };
 int linebuf_feed(struct linebuf *lb, const char *p, size_t n,
-		 void (*cb)(void *arg, char *line, size_t len), void *arg);
+		 bool (*cb)(void *arg, char *line, size_t len), void *arg);
 void linebuf_free(struct linebuf *lb);
 
 /* Parse a "subscribe" request's filter fields out of a JSON object text.

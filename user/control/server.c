@@ -41,6 +41,7 @@ struct client {
 	time_t over_since;  /* 0 = within its limit */
 	time_t last_active;
 	bool eof;           /* the peer is done sending: drain, then close */
+	bool has_events;    /* events queued since the queue was last empty */
 	bool closing;
 };
 
@@ -71,9 +72,11 @@ static void queue_account(struct srv *s, size_t old_cap, size_t new_cap)
 	s->st.queue_bytes -= old_cap;
 }
 
-/* Room for GROWTH more queue bytes within the memory budget? Replies and
- * 'lost' notices (must) are always queued: a client's replies are bounded
- * by its reading (no requests are read while its queue is full). */
+/* Room for GROWTH more queue bytes within the memory budget? The queues
+ * take at most half of it, and leave the connections an eighth to grow
+ * into before any queued event has to be shed for them. Replies and 'lost'
+ * notices (must) are always queued: a client's replies are bounded by its
+ * reading (no request is taken while its queue is full). */
 static bool budget_allows(struct srv *s, size_t growth)
 {
 	uint64_t cap = s->cfg->lim.mem_budget;
@@ -81,7 +84,7 @@ static bool budget_allows(struct srv *s, size_t growth)
 
 	if (!s->mem_used || !cap)
 		return true;
-	return q <= cap / 2 && s->mem_used(s->mem_arg) + q <= cap;
+	return q <= cap / 2 && s->mem_used(s->mem_arg) + q <= cap - cap / 8;
 }
 
 /* May more requests be read from c? Their replies wait in its queue: a
@@ -138,6 +141,8 @@ static void queue_shrink(struct client *c)
 
 static void flush_out(struct srv *s, struct client *c)
 {
+	bool sent = false;
+
 	while (c->out_len) {
 		ssize_t w = send(c->fd, c->out, c->out_len,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -150,11 +155,15 @@ static void flush_out(struct srv *s, struct client *c)
 		}
 		memmove(c->out, c->out + w, c->out_len - (size_t)w);
 		c->out_len -= (size_t)w;
+		sent = true;
 	}
+	if (!c->out_len)
+		c->has_events = false;
 	queue_shrink(c);
-	/* caught up: tell it what it missed */
+	/* caught up, by reading (a queue made small by the budget is not):
+	 * tell it what it missed */
 	if (c->subscribed && c->dropped > c->lost_reported &&
-	    c->out_len < SRV_QUEUE_BYTES / 2) {
+	    (sent || !c->out_len) && c->out_len < SRV_QUEUE_BYTES / 2) {
 		char line[160];
 		int n = snprintf(line, sizeof(line),
 				 "{\"ts\":%.6f,\"event\":\"lost\",\"source\":\"subscriber\",\"count\":%llu}\n",
@@ -277,9 +286,8 @@ static int hook_call(struct srv *s, const char *cmd, json_object *req,
 	return -ENOENT;
 }
 
-static void on_request(void *arg, char *line, size_t len)
+static void handle_request(struct client *c, char *line)
 {
-	struct client *c = arg;
 	struct srv *s = c->srv;
 	json_object *req = json_tokener_parse(line), *v;
 	const char *cmd, *err = NULL;
@@ -287,7 +295,6 @@ static void on_request(void *arg, char *line, size_t len)
 	struct jw w;
 	int rc;
 
-	(void)len;
 	c->last_active = time(NULL);
 	if (!req || !json_object_is_type(req, json_type_object)) {
 		reply_obj(c, 0, false, "request is not a JSON object", NULL, 0);
@@ -341,7 +348,21 @@ static void on_request(void *arg, char *line, size_t len)
 	json_object_put(req);
 }
 
+/* One request line; false when the client can take no more replies now
+ * (the rest of its input waits in its line buffer). */
+static bool on_request(void *arg, char *line, size_t len)
+{
+	struct client *c = arg;
+
+	(void)len;
+	handle_request(c, line);
+	return may_read(c->srv, c);
+}
+
 /* --- clients ----------------------------------------------------------------- */
+
+static void read_requests(struct srv *s, struct client *c, char *buf,
+			  size_t size);
 
 static void on_client(struct loop *l, int fd, uint32_t events, void *arg)
 {
@@ -350,40 +371,56 @@ static void on_client(struct loop *l, int fd, uint32_t events, void *arg)
 	char buf[16384];
 
 	(void)l;
-	if (events & EPOLLIN) {
-		while (may_read(s, c)) {
-			ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	(void)fd;
+	if (events & EPOLLIN)
+		read_requests(s, c, buf, sizeof(buf));
+	if (events & (EPOLLERR | EPOLLHUP))
+		c->closing = true;
+	if (!c->closing)
+		flush_out(s, c);
+	if (!c->closing && c->in.held && may_read(s, c)) {
+		/* replies have room again: the requests that waited */
+		read_requests(s, c, buf, sizeof(buf));
+		if (!c->closing)
+			flush_out(s, c);
+	}
+	if (c->closing)
+		client_close(s, c);
+}
 
-			if (n > 0) {
-				if (linebuf_feed(&c->in, buf, (size_t)n,
-						 on_request, c)) {
-					const char *m = "{\"id\":0,\"ok\":false,\"error\":\"request too long\"}\n";
+/* Take c's requests while its replies have room: first those waiting in
+ * its line buffer, then what the socket has. */
+static void read_requests(struct srv *s, struct client *c, char *buf,
+			  size_t size)
+{
+	while (!c->closing && may_read(s, c)) {
+		ssize_t n = 0;
 
-					send(fd, m, strlen(m),
-					     MSG_NOSIGNAL | MSG_DONTWAIT);
-					c->closing = true;
-					break;
-				}
-				continue;
-			}
+		if (!c->in.held) {
+			n = recv(c->fd, buf, size, MSG_DONTWAIT);
 			if (n == 0) { /* half-close: finish writing, then go */
 				if (c->out_len)
 					c->eof = true;
 				else
 					c->closing = true;
-				break;
+				return;
 			}
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				c->closing = true;
-			break;
+			if (n < 0) {
+				if (errno != EAGAIN && errno != EWOULDBLOCK)
+					c->closing = true;
+				return;
+			}
+		}
+		if (linebuf_feed(&c->in, buf, (size_t)n, on_request, c)) {
+			static const char m[] =
+				"{\"id\":0,\"ok\":false,\"error\":\"request too long\"}\n";
+
+			/* after what is queued already, then the end */
+			queue(c, m, sizeof(m) - 1, true);
+			c->eof = true;
+			return;
 		}
 	}
-	if (events & (EPOLLERR | EPOLLHUP))
-		c->closing = true;
-	if (!c->closing)
-		flush_out(s, c);
-	if (c->closing)
-		client_close(s, c);
 }
 
 static void client_close(struct srv *s, struct client *c)
@@ -480,6 +517,7 @@ static void srv_on_event(struct sink *sink, const struct event *ev)
 				c->over_since = time(NULL);
 			continue;
 		}
+		c->has_events = true;
 		c->sent++;
 		s->st.events_sent++;
 		if (c->out_len == s->jw.len)
@@ -496,6 +534,14 @@ void srv_tick(struct srv *s)
 
 		if (c->out_len)
 			flush_out(s, c);
+		if (!c->closing && c->in.held && may_read(s, c)) {
+			/* the budget has room again: requests that waited */
+			char buf[4096];
+
+			read_requests(s, c, buf, sizeof(buf));
+			if (!c->closing)
+				flush_out(s, c);
+		}
 		if ((c->over_since && now - c->over_since > SRV_SLOW_SECONDS) ||
 		    (!c->subscribed && now - c->last_active > SRV_IDLE_SECONDS) ||
 		    c->closing) {
@@ -632,6 +678,11 @@ static uint64_t shed_client(struct srv *s, struct client *c)
 		i += n;
 	}
 	c->out_len = o;
+	c->has_events = false;
+	/* queued, counted as sent, now not: dropped instead */
+	c->sent -= dropped < c->sent ? dropped : c->sent;
+	s->st.events_sent -= dropped < s->st.events_sent ? dropped :
+							   s->st.events_sent;
 	c->dropped += dropped;
 	s->st.events_dropped += dropped;
 	s->st.budget_shed += dropped;
@@ -656,7 +707,8 @@ uint64_t srv_shed_queues(struct srv *s, uint64_t want)
 		int big = -1;
 
 		for (unsigned int i = 0; i < s->n_clients; i++)
-			if (!tried[i] && s->clients[i]->out_cap > 4096 &&
+			if (!tried[i] && s->clients[i]->has_events &&
+			    s->clients[i]->out_cap > 4096 &&
 			    (big < 0 || s->clients[i]->out_cap >
 						s->clients[big]->out_cap))
 				big = (int)i;

@@ -80,6 +80,7 @@ struct flow_table {
 	const uint64_t *queued; /* other memory in the budget (queues) */
 	uint64_t (*shed)(void *arg, uint64_t n);
 	void *shed_arg;
+	uint64_t shed_tried; /* *queued after a shed: no retry until it moves */
 	double now;
 };
 
@@ -171,16 +172,20 @@ void flow_table_set_shed(struct flow_table *ft, const uint64_t *queued,
 
 /* Connections come first in the budget: when they and the queues
  * together pass it, the queues give back the difference (a segment's
- * growth at most is over the budget, until the next segment). */
+ * growth at most is over the budget, until the next segment). A shed
+ * gives back all it can, so it is not tried again until the queues have
+ * changed (replies, which cannot be shed, would be rescanned per segment). */
 static void shed_others(struct flow_table *ft)
 {
 	uint64_t cap = ft->cfg->lim.mem_budget, used;
 
-	if (!cap || !ft->shed || !*ft->queued)
+	if (!cap || !ft->shed || *ft->queued == ft->shed_tried)
 		return;
-	used = flow_table_mem_used(ft) + *ft->queued + sizeof(struct flow);
-	if (used > cap)
+	used = flow_table_mem_used(ft) + *ft->queued;
+	if (used > cap) {
 		ft->shed(ft->shed_arg, used - cap);
+		ft->shed_tried = *ft->queued;
+	}
 }
 
 const struct flow_stats *flow_table_stats(const struct flow_table *ft)
