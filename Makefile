@@ -138,14 +138,14 @@ $(BUILD)/fuzzobj/%.o: %.c tests/fuzz/coverage-ignore.txt | $(SKELS)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(CPPFLAGS) -O1 -g $(WARN) -Wno-unused-command-line-argument \
-		-std=gnu11 -fsanitize=fuzzer-no-link,address,undefined \
+		-std=gnu11 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
 		-fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt -c $< -o $@
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_OBJS_FUZZ)
 	$(call msg,FUZZ-LD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz -O1 -g $(WARN) -std=gnu11 \
-		-fsanitize=fuzzer,address,undefined -o $@ $(filter %.c %.o,$^) $(LDLIBS)
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

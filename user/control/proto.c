@@ -46,8 +46,10 @@ int linebuf_feed(struct linebuf *lb, const char *p, size_t n,
 	}
 	if (lb->len - at > PROTO_MAX_LINE && !lb->held)
 		return -E2BIG;
-	memmove(lb->buf, lb->buf + at, lb->len - at);
-	lb->len -= at;
+	if (at) {
+		memmove(lb->buf, lb->buf + at, lb->len - at);
+		lb->len -= at;
+	}
 	return 0;
 }
 
