@@ -361,43 +361,17 @@ static bool on_request(void *arg, char *line, size_t len)
 
 /* --- clients ----------------------------------------------------------------- */
 
-static void read_requests(struct srv *s, struct client *c, char *buf,
-			  size_t size);
-
-static void on_client(struct loop *l, int fd, uint32_t events, void *arg)
-{
-	struct client *c = arg;
-	struct srv *s = c->srv;
-	char buf[16384];
-
-	(void)l;
-	(void)fd;
-	if (events & EPOLLIN)
-		read_requests(s, c, buf, sizeof(buf));
-	if (events & (EPOLLERR | EPOLLHUP))
-		c->closing = true;
-	if (!c->closing)
-		flush_out(s, c);
-	if (!c->closing && c->in.held && may_read(s, c)) {
-		/* replies have room again: the requests that waited */
-		read_requests(s, c, buf, sizeof(buf));
-		if (!c->closing)
-			flush_out(s, c);
-	}
-	if (c->closing)
-		client_close(s, c);
-}
-
 /* Take c's requests while its replies have room: first those waiting in
  * its line buffer, then what the socket has. */
-static void read_requests(struct srv *s, struct client *c, char *buf,
-			  size_t size)
+static void read_requests(struct srv *s, struct client *c)
 {
+	char buf[16384];
+
 	while (!c->closing && may_read(s, c)) {
 		ssize_t n = 0;
 
 		if (!c->in.held) {
-			n = recv(c->fd, buf, size, MSG_DONTWAIT);
+			n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 			if (n == 0) { /* half-close: finish writing, then go */
 				if (c->out_len)
 					c->eof = true;
@@ -421,6 +395,35 @@ static void read_requests(struct srv *s, struct client *c, char *buf,
 			return;
 		}
 	}
+}
+
+/* Requests that waited for room, once their replies have it again (the
+ * client read, or the budget freed up). */
+static void resume_requests(struct srv *s, struct client *c)
+{
+	if (c->closing || !c->in.held || !may_read(s, c))
+		return;
+	read_requests(s, c);
+	if (!c->closing)
+		flush_out(s, c);
+}
+
+static void on_client(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct client *c = arg;
+	struct srv *s = c->srv;
+
+	(void)l;
+	(void)fd;
+	if (events & EPOLLIN)
+		read_requests(s, c);
+	if (events & (EPOLLERR | EPOLLHUP))
+		c->closing = true;
+	if (!c->closing)
+		flush_out(s, c);
+	resume_requests(s, c);
+	if (c->closing)
+		client_close(s, c);
 }
 
 static void client_close(struct srv *s, struct client *c)
@@ -534,14 +537,7 @@ void srv_tick(struct srv *s)
 
 		if (c->out_len)
 			flush_out(s, c);
-		if (!c->closing && c->in.held && may_read(s, c)) {
-			/* the budget has room again: requests that waited */
-			char buf[4096];
-
-			read_requests(s, c, buf, sizeof(buf));
-			if (!c->closing)
-				flush_out(s, c);
-		}
+		resume_requests(s, c);
 		if ((c->over_since && now - c->over_since > SRV_SLOW_SECONDS) ||
 		    (!c->subscribed && now - c->last_active > SRV_IDLE_SECONDS) ||
 		    c->closing) {
