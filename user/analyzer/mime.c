@@ -120,11 +120,18 @@ static void buf_free(struct buf *b)
 
 static void flush_segment(struct mime_mail *m);
 
+/* Segment data goes out merged (see flush_segment) rather than line by
+ * line? Asked each time: a subscriber may come or go mid-mail. */
+static bool merging(const struct mime_mail *m)
+{
+	return !bus_wants_each(m->ctx->bus, EV_mime_segment_data);
+}
+
 static void emit(struct mime_mail *m, struct event *ev)
 {
 	/* merged data goes out before anything after it (line by line, what
 	 * waits is part of the current line, which Zeek sends after) */
-	if (m->seg.len && !bus_wants_each(m->ctx->bus, EV_mime_segment_data))
+	if (m->seg.len && merging(m))
 		flush_segment(m);
 	ev->is_orig = m->is_orig;
 	ev->redact_from = EV_NO_REDACT;
@@ -327,7 +334,7 @@ static void decode_line(struct mime_mail *m, struct mime_entity *e,
 		}
 		break;
 	}
-	if (bus_wants_each(m->ctx->bus, EV_mime_segment_data))
+	if (!merging(m))
 		flush_segment(m);
 }
 

@@ -160,8 +160,6 @@ static void violation(struct pop3 *p, const char *reason)
 
 /* --- helpers --------------------------------------------------------------- */
 
-/* Zeek's trimming: leading blanks dropped, runs of spaces collapsed,
- * trailing spaces dropped; and everything from a NUL on ignored. */
 /* Do two spaces in a row occur in the n bytes at p? SSE2 compares each
  * block of sixteen with the block one byte on; the last block overlaps
  * the one before, so only lines under 17 bytes go byte by byte. */
@@ -193,6 +191,8 @@ static bool two_spaces(const uint8_t *p, size_t n)
 	return false;
 }
 
+/* Zeek's trimming: leading blanks dropped, runs of spaces collapsed,
+ * trailing spaces dropped; and everything from a NUL on ignored. */
 static size_t trim(struct pop3 *p, const uint8_t *in, size_t n,
 		   const uint8_t **out)
 {
