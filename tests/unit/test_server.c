@@ -180,6 +180,16 @@ static void sw_done(struct srv_world *w, int fd)
 	free(w);
 }
 
+/* A 1 MiB budget, 320 connections holding most of it, and a client
+ * with a small receive buffer; returns the client's socket. */
+static int flows_hold_the_budget(struct srv_world *w)
+{
+	sw_init(w, 1 << 20);
+	for (int i = 0; i < 320; i++)
+		new_flow(w, i, 1.0 + i * 1e-3);
+	return connect_client(w, 4096);
+}
+
 /* Flows hold most of a 1 MiB budget; a subscriber stops reading. Its
  * queue grows only into what is left, and the next connection evicts
  * nobody (before: the queue took half the budget, 92 flows went). */
@@ -189,10 +199,7 @@ static void test_stalled_subscriber_leaves_flows(void **state)
 	int fd;
 
 	(void)state;
-	sw_init(w, 1 << 20);
-	for (int i = 0; i < 320; i++)
-		new_flow(w, i, 1.0 + i * 1e-3);
-	fd = connect_client(w, 4096);
+	fd = flows_hold_the_budget(w);
 	subscribe(w, fd);
 	for (int r = 0; r < 60; r++) {
 		for (int i = 0; i < 320; i++)
@@ -223,10 +230,7 @@ static void test_unread_replies_are_not_read(void **state)
 	int fd;
 
 	(void)state;
-	sw_init(w, 1 << 20);
-	for (int i = 0; i < 320; i++)
-		new_flow(w, i, 1.0 + i * 1e-3);
-	fd = connect_client(w, 4096);
+	fd = flows_hold_the_budget(w);
 	while (n + sizeof(req) - 1 <= sizeof(buf)) {
 		memcpy(buf + n, req, sizeof(req) - 1);
 		n += sizeof(req) - 1;

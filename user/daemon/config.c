@@ -196,9 +196,8 @@ int config_set(struct mt_config *cfg, const char *k, const char *v)
 	uint64_t u;
 	int err;
 
-	if (!strcmp(k, "read") || !strcmp(k, "read-file")) {
+	if (!strcmp(k, "read") || !strcmp(k, "read-file"))
 		return keep(cfg, &cfg->read_file, v);
-	}
 	if (!strcmp(k, "interface") || !strcmp(k, "iface")) {
 		if (cfg->n_ifaces == MT_MAX_IFACES)
 			return -E2BIG;
@@ -207,9 +206,8 @@ int config_set(struct mt_config *cfg, const char *k, const char *v)
 			cfg->n_ifaces++;
 		return err;
 	}
-	if (!strcmp(k, "pcap-live")) {
+	if (!strcmp(k, "pcap-live"))
 		return keep(cfg, &cfg->pcap_live, v);
-	}
 	if (!strcmp(k, "attach")) {
 		if (!strcmp(v, "tc"))
 			cfg->attach = ATTACH_TC;
@@ -243,9 +241,8 @@ int config_set(struct mt_config *cfg, const char *k, const char *v)
 		return parse_ports(v, cfg->smtp_ports, &cfg->n_smtp_ports);
 	if (!strcmp(k, "pop3-ports"))
 		return parse_ports(v, cfg->pop3_ports, &cfg->n_pop3_ports);
-	if (!strcmp(k, "log-dir")) {
+	if (!strcmp(k, "log-dir"))
 		return keep(cfg, &cfg->log_dir, v);
-	}
 	if (!strcmp(k, "log-format")) {
 		if (!strcmp(v, "zeek") || !strcmp(v, "tsv"))
 			cfg->log_format = LOG_FORMAT_ZEEK;
@@ -255,18 +252,14 @@ int config_set(struct mt_config *cfg, const char *k, const char *v)
 			return -EINVAL;
 		return 0;
 	}
-	if (!strcmp(k, "socket")) {
+	if (!strcmp(k, "socket"))
 		return keep(cfg, &cfg->socket_path, v);
-	}
-	if (!strcmp(k, "events")) {
+	if (!strcmp(k, "events"))
 		return keep(cfg, &cfg->events_file, v);
-	}
-	if (!strcmp(k, "dump-streams")) {
+	if (!strcmp(k, "dump-streams"))
 		return keep(cfg, &cfg->dump_streams, v);
-	}
-	if (!strcmp(k, "extract-files")) {
+	if (!strcmp(k, "extract-files"))
 		return keep(cfg, &cfg->extract_files, v);
-	}
 	if (!strcmp(k, "file-hashes"))
 		return parse_hashes(v, &cfg->file_hashes);
 	if (!strcmp(k, "log-passwords"))
@@ -279,12 +272,10 @@ int config_set(struct mt_config *cfg, const char *k, const char *v)
 		return parse_bool(v, &cfg->tls_bypass);
 	if (!strcmp(k, "no-logs"))
 		return parse_bool(v, &cfg->no_logs);
-	if (!strcmp(k, "user")) {
+	if (!strcmp(k, "user"))
 		return keep(cfg, &cfg->user, v);
-	}
-	if (!strcmp(k, "pid-file")) {
+	if (!strcmp(k, "pid-file"))
 		return keep(cfg, &cfg->pid_file, v);
-	}
 	if (!strcmp(k, "syslog"))
 		return parse_bool(v, &cfg->syslog);
 	if (!strcmp(k, "verbose")) {

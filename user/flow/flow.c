@@ -179,7 +179,7 @@ static void shed_others(struct flow_table *ft)
 {
 	uint64_t cap = ft->cfg->lim.mem_budget, used;
 
-	if (!cap || !ft->shed || *ft->queued == ft->shed_tried)
+	if (!cap || *ft->queued == ft->shed_tried)
 		return;
 	used = flow_table_mem_used(ft) + *ft->queued;
 	if (used > cap) {
@@ -640,7 +640,7 @@ void flow_table_segment(void *arg, const struct segment *seg)
 	ft->st.segments++;
 	if (seg->ts > ft->now)
 		ft->now = seg->ts;
-	if (ft->queued && *ft->queued)
+	if (ft->queued && *ft->queued) /* set with ft->shed */
 		shed_others(ft);
 	make_key(seg, &k);
 	h = hash_key(&k);
