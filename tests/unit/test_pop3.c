@@ -286,6 +286,65 @@ static void test_trim_matches_reference(void **state)
 	free(d);
 }
 
+/* pop3_data lengths count the line as sent (its stuffing dot and CRLF).
+ * When no sink wants each event (pop3.log only adds them up), one merged
+ * event per delivery carries the same total. */
+struct lengths {
+	struct sink sink;
+	uint64_t total, events;
+};
+
+static void lengths_on_event(struct sink *s, const struct event *ev)
+{
+	struct lengths *l = (struct lengths *)s;
+
+	l->total += ev->data.length;
+	l->events++;
+}
+
+static void run_lengths(struct lengths *l, bool merged)
+{
+	static const char *server[] = {
+		"+OK ready\r\n",
+		"+OK 31 octets\r\nline  one  \r\n..dot\r\n",
+		"\r\n  x\r\n", ".\r\n",
+	};
+	struct world w;
+
+	world_init(&w, &pop3_analyzer_ops, EV_ALL);
+	memset(l, 0, sizeof(*l));
+	l->sink.mask = EV_BIT(EV_pop3_data);
+	l->sink.merged_ok = EV_BIT(EV_pop3_data);
+	l->sink.on_event = lengths_on_event;
+	bus_add(&w.bus, &l->sink);
+	if (merged)
+		bus_remove(&w.bus, &w.rec.sink);
+	assert_int_equal(bus_wants_each(&w.bus, EV_pop3_data), !merged);
+	w.ops->deliver(w.an, false, (const uint8_t *)server[0], 11);
+	w.ops->deliver(w.an, true, (const uint8_t *)"RETR 1\r\n", 8);
+	for (size_t i = 1; i < 4; i++)
+		w.ops->deliver(w.an, false, (const uint8_t *)server[i],
+			       strlen(server[i]));
+	if (!merged) /* trimmed data, as Zeek */
+		assert_true(rec_find(&w.rec, "pop3_data",
+				     "\"data\":\"line one\"") >= 0);
+	world_free(&w);
+}
+
+static void test_data_lengths_merged(void **state)
+{
+	struct lengths each, merged;
+
+	(void)state;
+	run_lengths(&each, false);
+	run_lengths(&merged, true);
+	/* "line  one  ", "..dot", "", "  x", each with CRLF */
+	assert_int_equal(each.total, 13 + 7 + 2 + 5);
+	assert_int_equal(merged.total, each.total);
+	assert_int_equal(each.events, 4);
+	assert_int_equal(merged.events, 2); /* one per delivery */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_stls_and_limits),
 		cmocka_unit_test(test_server_garbage_disables),
 		cmocka_unit_test(test_trim_matches_reference),
+		cmocka_unit_test(test_data_lengths_merged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

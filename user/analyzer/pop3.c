@@ -87,6 +87,7 @@ struct pop3 {
 	size_t pass_len;
 	struct mime_mail *mail;
 	uint64_t body_bytes, body_skipped; /* --max-data-bytes */
+	uint64_t data_merged; /* bytes of data lines not yet sent (merged) */
 	uint8_t *tmp;        /* trimming scratch */
 	size_t tmp_cap;
 };
@@ -723,6 +724,22 @@ static void server_err(struct pop3 *p, const uint8_t *msg, size_t ml)
 	pop_head(p);
 }
 
+/* When no sink wants each pop3_data (pop3.log only adds up their
+ * lengths), the data lines of one delivery go out as one event with
+ * their total length and no data. */
+static void flush_data(struct pop3 *p)
+{
+	struct event ev = { .type = EV_pop3_data,
+			    .is_orig = false,
+			    .redact_from = EV_NO_REDACT };
+
+	if (!p->data_merged)
+		return;
+	ev.data.length = p->data_merged;
+	p->data_merged = 0;
+	an_emit(p->ctx, &ev);
+}
+
 static void server_line(struct pop3 *p, const uint8_t *raw, size_t rn)
 {
 	const uint8_t *l, *msg;
@@ -731,6 +748,7 @@ static void server_line(struct pop3 *p, const uint8_t *raw, size_t rn)
 
 	if (p->in_multiline) {
 		if (rn == 1 && raw[0] == '.') {
+			flush_data(p);
 			p->in_multiline = false;
 			p->multiline_requested = false;
 			if (p->mail && p->body_skipped)
@@ -757,10 +775,17 @@ static void server_line(struct pop3 *p, const uint8_t *raw, size_t rn)
 			else
 				mime_mail_deliver(p->mail, raw, rn, true);
 		}
-		if (bus_wants(p->ctx->bus, EV_pop3_data)) {
+		if (!bus_wants(p->ctx->bus, EV_pop3_data))
+			return;
+		if (!bus_wants_each(p->ctx->bus, EV_pop3_data)) {
+			p->data_merged += rn + 2;
+			return;
+		}
+		{
 			struct event ev = { .type = EV_pop3_data,
 					    .is_orig = false,
-					    .redact_from = EV_NO_REDACT };
+					    .redact_from = EV_NO_REDACT,
+					    .data.length = rn + 2 };
 
 			n = trim(p, raw, rn, &l);
 			ev.data.data = EV_BYTES(l, n);
@@ -850,6 +875,7 @@ static void pop3_deliver(void *state, bool is_orig, const uint8_t *data,
 		return;
 	p->bytes += len;
 	line_deliver(&p->ls[is_orig ? 0 : 1], data, len);
+	flush_data(p);
 }
 
 static void pop3_gap(void *state, bool is_orig, uint64_t offset,
@@ -863,6 +889,7 @@ static void pop3_gap(void *state, bool is_orig, uint64_t offset,
 		return;
 	snprintf(addl, sizeof(addl), "%s %llu bytes", is_orig ? "orig" : "resp",
 		 (unsigned long long)len);
+	flush_data(p);
 	an_weird_str(p->ctx, "pop3_content_gap", addl, "POP3");
 	line_reset(&p->ls[is_orig ? 0 : 1]);
 	if (p->mail) {
@@ -880,8 +907,10 @@ static void pop3_eof(void *state, bool is_orig)
 {
 	struct pop3 *p = state;
 
-	if (!p->disabled)
-		line_eof(&p->ls[is_orig ? 0 : 1]);
+	if (p->disabled)
+		return;
+	line_eof(&p->ls[is_orig ? 0 : 1]);
+	flush_data(p);
 }
 
 static void pop3_free(void **state)

@@ -574,7 +574,7 @@ static int lookup_cmd(const uint8_t *w, size_t n)
 
 static void client_line(struct smtp *s, const uint8_t *line, size_t len)
 {
-	size_t w = 0, a;
+	size_t w = 0, a, wire;
 	int cmd;
 
 	switch (s->state) {
@@ -587,6 +587,7 @@ static void client_line(struct smtp *s, const uint8_t *line, size_t len)
 			ev_request(s, ".", 1, line, 1, EV_NO_REDACT);
 			return;
 		}
+		wire = len + 2;
 		if (len && line[0] == '.') {
 			line++;
 			len--;
@@ -602,7 +603,8 @@ static void client_line(struct smtp *s, const uint8_t *line, size_t len)
 				.type = EV_smtp_data,
 				.is_orig = s->orig_is_sender,
 				.redact_from = EV_NO_REDACT,
-				.data = { .data = EV_BYTES(line, len) },
+				.data = { .data = EV_BYTES(line, len),
+					  .length = wire },
 			};
 
 			an_emit(s->ctx, &ev);

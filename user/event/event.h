@@ -63,9 +63,13 @@ struct event {
 			struct ev_bytes cmd; /* "OK" or "ERR" */
 			struct ev_bytes msg;
 		} pop3_reply;
-		/* smtp_data, pop3_data */
+		/* smtp_data, pop3_data. length: the bytes on the wire this
+		 * event stands for (the line, its stuffing dot and CRLF); a
+		 * merged pop3_data (docs/events.md) stands for several lines
+		 * and carries no data. */
 		struct {
 			struct ev_bytes data;
+			uint64_t length;
 		} data;
 		/* smtp_unexpected, pop3_unexpected */
 		struct {

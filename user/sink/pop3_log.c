@@ -391,7 +391,7 @@ static void pl_on_event(struct sink *s, const struct event *ev)
 		break;
 	case EV_pop3_data:
 		if (pc->in_retr)
-			pc->bytes += ev->data.data.len + 2;
+			pc->bytes += ev->data.length;
 		break;
 	case EV_pop3_starttls:
 		pc->tls = true;
@@ -453,6 +453,8 @@ int pop3_log_new(struct pop3_log **out, const struct mt_config *cfg,
 		setvbuf(pl->legacy, NULL, _IOLBF, 0);
 	}
 	pl->sink.name = "pop3-log";
+	/* bytes_retrieved only adds up data lengths */
+	pl->sink.merged_ok = EV_BIT(EV_pop3_data);
 	pl->sink.mask = EV_BIT(EV_pop3_request) | EV_BIT(EV_pop3_reply) |
 			EV_BIT(EV_pop3_data) | EV_BIT(EV_pop3_starttls) |
 			EV_BIT(EV_pop3_login_success) |
