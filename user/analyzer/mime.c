@@ -63,6 +63,9 @@ struct mime_mail {
 	const char *source;
 	bool is_orig;
 	struct mime_entity *top;
+	/* the entity the last body line went to; a line that cannot be a
+	 * boundary goes there directly */
+	struct mime_entity *leaf;
 	struct buf seg;           /* pending segment (decoded) */
 	size_t seg_max;
 	struct mime_entity *seg_owner;
@@ -78,7 +81,8 @@ struct mime_mail {
 
 /* --- small helpers --------------------------------------------------------- */
 
-static bool buf_add(struct buf *b, const void *p, size_t n, size_t max)
+/* Make room for n more bytes (at most max in all). */
+static bool buf_reserve(struct buf *b, size_t n, size_t max)
 {
 	if (b->len + n > max)
 		return false;
@@ -101,6 +105,13 @@ static bool buf_add(struct buf *b, const void *p, size_t n, size_t max)
 		b->p = np;
 		b->cap = ncap;
 	}
+	return true;
+}
+
+static bool buf_add(struct buf *b, const void *p, size_t n, size_t max)
+{
+	if (!buf_reserve(b, n, max))
+		return false;
 	if (n)
 		memcpy(b->p + b->len, p, n);
 	b->len += n;
@@ -233,6 +244,30 @@ static void data_out(struct mime_mail *m, struct mime_entity *e,
 	}
 }
 
+/* Where n more bytes of entity e's data can be written in place, in the
+ * pending segment, when data_out would put them there unsplit; else
+ * NULL. The caller adds what it wrote with seg_wrote. */
+static uint8_t *seg_tail(struct mime_mail *m, struct mime_entity *e,
+			 size_t n)
+{
+	if (m->seg.len && (m->seg_owner != e || m->seg_ts != now(m)))
+		return NULL;
+	if (!buf_reserve(&m->seg, n, m->seg_max))
+		return NULL;
+	if (!m->seg.len) {
+		m->seg_owner = e;
+		m->seg_ts = now(m);
+	}
+	return m->seg.p + m->seg.len;
+}
+
+static void seg_wrote(struct mime_mail *m, size_t n)
+{
+	m->seg.len += n;
+	if (m->seg.len == m->seg_max)
+		flush_segment(m);
+}
+
 static int hexval(uint8_t c)
 {
 	if (c >= '0' && c <= '9')
@@ -306,8 +341,12 @@ static void decode_line(struct mime_mail *m, struct mime_entity *e,
 		decode_qp(m, e, p, n, crlf);
 		break;
 	case ENC_BASE64: {
-		uint8_t out[768];
+		uint8_t out[768], *dst = seg_tail(m, e, B64_OUT_MAX(n));
 
+		if (dst) { /* decoded in place: the usual case */
+			seg_wrote(m, b64_decode(&e->b64, p, n, dst));
+			break;
+		}
 		while (n) {
 			size_t k = n > 512 ? 512 : n;
 			size_t o = b64_decode(&e->b64, p, k, out);
@@ -810,8 +849,18 @@ int mime_mail_new(struct mime_mail **out, struct an_ctx *ctx,
 void mime_mail_deliver(struct mime_mail *m, const uint8_t *line, size_t len,
 		       bool crlf)
 {
-	struct mime_entity *e = m->top;
+	struct mime_entity *e = m->leaf;
 
+	/* Every boundary starts with '-': other lines go where the last
+	 * body line went, without walking down from the top. */
+	if (e && (!len || line[0] != '-')) {
+		decode_line(m, e, line, len, crlf);
+		return;
+	}
+	/* the walk may end or start entities: the leaf is known again when
+	 * it reaches a body */
+	m->leaf = NULL;
+	e = m->top;
 	while (e && !e->ended) {
 		if (e->in_header) {
 			if (len == 0 || line[0] == '\0')
@@ -852,6 +901,7 @@ void mime_mail_deliver(struct mime_mail *m, const uint8_t *line, size_t len,
 			e = e->child; /* NULL when dropped (depth) */
 			continue;
 		}
+		m->leaf = e;
 		decode_line(m, e, line, len, crlf);
 		return;
 	}
