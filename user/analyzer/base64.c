@@ -99,11 +99,10 @@ static size_t scalar_groups(const uint8_t *restrict in, size_t len,
 
 /* 16 bytes are stored for 12 kept. A block starting at offset i of the
  * input writes from 3*(i/4), and i <= len - 16, so the last byte written
- * is below 3*(len/4) + 4 of the output. The AVX2 loop stores 32 for 24,
- * so it stops 4 characters earlier (i <= len - 36: below 3*(len/4) + 5).
- * b64_decode's output may already be 3 bytes ahead of its input (a
- * pending group completed by the call's first characters): 3*(len/4) + 8
- * at most, inside B64_OUT_MAX(len). */
+ * is below 3*(len/4) + 4 of the output (the AVX2 blocks store exactly
+ * what they decode). b64_decode's output may already be 3 bytes ahead of
+ * its input (a pending group completed by the call's first characters):
+ * 3*(len/4) + 8 at most, inside B64_OUT_MAX(len). */
 __attribute__((target("ssse3"))) static size_t
 ssse3_groups(const uint8_t *restrict in, size_t len, uint8_t *restrict out)
 {
@@ -135,8 +134,11 @@ ssse3_groups(const uint8_t *restrict in, size_t len, uint8_t *restrict out)
 	return i;
 }
 
-__attribute__((target("avx2"))) static size_t
-avx2_groups(const uint8_t *restrict in, size_t len, uint8_t *restrict out)
+/* One block of 32 characters to 24 bytes, stored exactly (no slack), so
+ * that blocks may overlap; false if any character is outside the
+ * alphabet (nothing stored then). */
+__attribute__((target("avx2"))) static inline bool
+avx2_block(const uint8_t *restrict in, uint8_t *restrict out)
 {
 	const __m256i lut_lo = _mm256_setr_epi8(B64_LUT_LO, B64_LUT_LO);
 	const __m256i lut_hi = _mm256_setr_epi8(B64_LUT_HI, B64_LUT_HI);
@@ -144,27 +146,42 @@ avx2_groups(const uint8_t *restrict in, size_t len, uint8_t *restrict out)
 	const __m256i pack = _mm256_setr_epi8(B64_PACK, B64_PACK);
 	const __m256i m2f = _mm256_set1_epi8(0x2f);
 	const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
-	size_t i = 0;
+	__m256i c = _mm256_loadu_si256((const __m256i *)in);
+	__m256i hn = _mm256_and_si256(_mm256_srli_epi32(c, 4), m2f);
+	__m256i lo = _mm256_shuffle_epi8(lut_lo, _mm256_and_si256(c, m2f));
+	__m256i hi = _mm256_shuffle_epi8(lut_hi, hn);
+	__m256i roll, v;
 
-	for (; i + 36 <= len; i += 32, out += 24) {
-		__m256i c = _mm256_loadu_si256((const __m256i *)(in + i));
-		__m256i hn = _mm256_and_si256(_mm256_srli_epi32(c, 4), m2f);
-		__m256i lo = _mm256_shuffle_epi8(lut_lo, _mm256_and_si256(c, m2f));
-		__m256i hi = _mm256_shuffle_epi8(lut_hi, hn);
-		__m256i roll, v;
+	if (!_mm256_testz_si256(lo, hi))
+		return false;
+	roll = _mm256_shuffle_epi8(lut_roll,
+				   _mm256_add_epi8(_mm256_cmpeq_epi8(c, m2f), hn));
+	v = _mm256_add_epi8(c, roll);
+	v = _mm256_maddubs_epi16(v, _mm256_set1_epi32(0x01400140));
+	v = _mm256_madd_epi16(v, _mm256_set1_epi32(0x00011000));
+	v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, pack), lanes);
+	/* bytes 0..23: the low half, then the first 8 of the high half */
+	_mm_storeu_si128((__m128i *)out, _mm256_castsi256_si128(v));
+	_mm_storel_epi64((__m128i *)(out + 16), _mm256_extracti128_si256(v, 1));
+	return true;
+}
 
-		if (!_mm256_testz_si256(lo, hi))
-			break;
-		roll = _mm256_shuffle_epi8(
-			lut_roll, _mm256_add_epi8(_mm256_cmpeq_epi8(c, m2f), hn));
-		v = _mm256_add_epi8(c, roll);
-		v = _mm256_maddubs_epi16(v, _mm256_set1_epi32(0x01400140));
-		v = _mm256_madd_epi16(v, _mm256_set1_epi32(0x00011000));
-		v = _mm256_shuffle_epi8(v, pack);
-		_mm256_storeu_si256((__m256i *)out,
-				    _mm256_permutevar8x32_epi32(v, lanes));
-	}
-	return i;
+/* The whole groups of LEN >= 32 characters: blocks of 32, the last one
+ * ending with the last whole group and overlapping what is decoded (a
+ * 76-character line is three blocks). Returns the characters decoded:
+ * all whole groups, or those before the first block that had a character
+ * outside the alphabet. */
+__attribute__((target("avx2"))) static size_t
+avx2_groups(const uint8_t *restrict in, size_t len, uint8_t *restrict out)
+{
+	size_t end = len / 4 * 4, i = 0;
+
+	for (; i + 32 <= end; i += 32)
+		if (!avx2_block(in + i, out + i / 4 * 3))
+			return i;
+	if (i < end && !avx2_block(in + end - 32, out + (end - 32) / 4 * 3))
+		return i;
+	return end;
 }
 
 enum simd { SIMD_UNKNOWN, SIMD_NONE, SIMD_SSSE3, SIMD_AVX2 };
@@ -188,8 +205,11 @@ static size_t fast_groups(const uint8_t *restrict in, size_t len,
 
 	if (len < 4 || level == SIMD_NONE)
 		return scalar_groups(in, len, out);
-	if (level == SIMD_AVX2)
+	if (level == SIMD_AVX2 && len >= 32) {
 		i = avx2_groups(in, len, out);
+		if (i == len / 4 * 4)
+			return i;
+	}
 	if (len - i >= 16)
 		i += ssse3_groups(in + i, len - i, out + i / 4 * 3);
 	if (len - i >= 4 && len - i < 16) {
@@ -224,8 +244,9 @@ static size_t fast_groups(const uint8_t *restrict in, size_t len,
 #define fast_groups scalar_groups
 #endif
 
-size_t b64_decode(struct b64_dec *d, const uint8_t *in, size_t len,
-		  uint8_t *out)
+/* Everything but whole lines of valid groups on an AVX2 machine. */
+static size_t decode_slow(struct b64_dec *d, const uint8_t *in, size_t len,
+			  uint8_t *out)
 {
 	size_t o = 0;
 	size_t i = 0;
@@ -277,6 +298,18 @@ size_t b64_decode(struct b64_dec *d, const uint8_t *in, size_t len,
 		}
 	}
 	return o;
+}
+
+size_t b64_decode(struct b64_dec *d, const uint8_t *in, size_t len,
+		  uint8_t *out)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+	/* the usual body line: whole groups, nothing pending */
+	if (len >= 32 && !(len & 3) && !d->next && !d->padding &&
+	    simd_level() == SIMD_AVX2 && avx2_groups(in, len, out) == len)
+		return len / 4 * 3;
+#endif
+	return decode_slow(d, in, len, out);
 }
 
 size_t b64_done(struct b64_dec *d, uint8_t *out)
