@@ -32,15 +32,35 @@ static void on_line(void *arg, const uint8_t *line, size_t n)
 	g->lines++;
 }
 
+/* Takes clean lines in bulk (those not starting with 'q': the rest go
+ * through on_line), as the analyzers' body paths do. */
+static size_t on_bulk(void *arg, const uint8_t *data, size_t len,
+		      size_t max_line)
+{
+	size_t used = 0;
+
+	while (used < len) {
+		size_t n = line_clean(data + used, len - used, max_line);
+
+		if (n == LINE_NOT_CLEAN || (n && data[used] == 'q'))
+			break;
+		on_line(arg, data + used, n);
+		used += n + 2;
+	}
+	return used;
+}
+
 static void split(const uint8_t *in, size_t len, bool nul_sensitive,
 		  uint32_t max_line, size_t piece, unsigned int *seed,
-		  struct got *g, struct line_weirds *w)
+		  struct got *g, struct line_weirds *w, bool bulk)
 {
 	struct line_splitter ls;
 
 	memset(g, 0, sizeof(*g));
 	memset(w, 0, sizeof(*w));
 	line_init(&ls, NULL, w, nul_sensitive, max_line, on_line, NULL, g);
+	if (bulk)
+		line_set_bulk(&ls, on_bulk);
 	for (size_t at = 0; at < len;) {
 		size_t k = piece ? piece : 1 + (size_t)rand_r(seed) % (len - at);
 
@@ -76,10 +96,11 @@ static void test_any_delivery_splits_alike(void **state)
 			in[i] = r % rare ? (uint8_t)('a' + r % 26)
 					 : (uint8_t)odd[(r / rare) % 8];
 		}
-		split(in, len, nul, max_line, 1, &seed, ref, &wref);
-		for (int way = 0; way < 2; way++) {
-			split(in, len, nul, max_line, way ? 0 : len, &seed, g,
-			      &w);
+		split(in, len, nul, max_line, 1, &seed, ref, &wref, false);
+		/* whole, in random pieces; then both taking lines in bulk */
+		for (int way = 0; way < 4; way++) {
+			split(in, len, nul, max_line, way & 1 ? 0 : len, &seed,
+			      g, &w, way >= 2);
 			assert_int_equal(g->lines, ref->lines);
 			assert_int_equal(g->len, ref->len);
 			assert_memory_equal(g->text, ref->text, g->len);
@@ -101,7 +122,8 @@ static void test_terminators(void **state)
 	unsigned int seed = 1;
 
 	(void)state;
-	split((const uint8_t *)in, sizeof(in) - 1, true, 0, 0, &seed, &g, &w);
+	split((const uint8_t *)in, sizeof(in) - 1, true, 0, 0, &seed, &g, &w,
+	      false);
 	assert_int_equal(g.lines, 6);
 	g.text[g.len] = '\0';
 	assert_string_equal(g.text, "0123456789abcdefghij|b|c|d||e|");
@@ -109,11 +131,53 @@ static void test_terminators(void **state)
 	assert_false(w.nul_in_line);
 }
 
+/* A clean line: CRLF-ended within the bytes given, shorter than the
+ * cap, no CR, LF or NUL inside; checked against the plain definition at
+ * every length and position of the odd byte (the SIMD blocks' edges). */
+static void test_line_clean(void **state)
+{
+	static const uint8_t odd[] = { '\r', '\n', '\0', 'x' };
+	uint8_t buf[160];
+
+	(void)state;
+	for (size_t n = 0; n < 100; n++) {
+		for (size_t at = 0; at <= n + 2; at++) {
+			for (size_t o = 0; o < sizeof(odd); o++) {
+				size_t want = n, len = n + 2, got;
+
+				memset(buf, 'a', sizeof(buf));
+				buf[n] = '\r';
+				buf[n + 1] = '\n';
+				if (at < n + 2)
+					buf[at] = odd[o];
+				if (at < n && odd[o] != 'x')
+					want = LINE_NOT_CLEAN;
+				if (at >= n && at < n + 2 &&
+				    odd[o] != (at == n ? '\r' : '\n'))
+					want = LINE_NOT_CLEAN;
+				if (at == n + 2) /* the terminator cut off */
+					len = n + 1;
+				if (len < n + 2)
+					want = LINE_NOT_CLEAN;
+				got = line_clean(buf, len, 1000);
+				assert_int_equal(got, want);
+			}
+		}
+		assert_int_equal(line_clean(buf, n + 2, n + 1),
+				 line_clean(buf, n + 2, 1000));
+		buf[n] = '\r';
+		buf[n + 1] = '\n';
+		memset(buf, 'a', n);
+		assert_int_equal(line_clean(buf, n + 2, n), LINE_NOT_CLEAN);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_terminators),
 		cmocka_unit_test(test_any_delivery_splits_alike),
+		cmocka_unit_test(test_line_clean),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -392,6 +392,122 @@ static void test_max_data_bytes(void **state)
 	world_free(&w);
 }
 
+/* Body lines in bulk (no sink takes smtp_data or each segment, as with
+ * the log sinks alone) give what line-by-line delivery gives: the same
+ * decoded bytes, and the same other events in the same order, however
+ * the stream is cut and with or without --max-data-bytes. POP3's RETR
+ * too, its pop3_data lengths included. */
+struct body {
+	struct sink sink;
+	uint8_t data[16384];
+	size_t n;
+	uint64_t pop3_len;
+};
+
+static void body_on_event(struct sink *s, const struct event *ev)
+{
+	struct body *b = (struct body *)s;
+
+	if (ev->type == EV_pop3_data)
+		b->pop3_len += ev->data.length;
+	if (ev->type != EV_mime_segment_data)
+		return;
+	assert_true(b->n + ev->mime_data.data.len <= sizeof(b->data));
+	memcpy(b->data + b->n, ev->mime_data.data.p, ev->mime_data.data.len);
+	b->n += ev->mime_data.data.len;
+}
+
+#define BODY_EVENTS                                                      \
+	(EV_BIT(EV_smtp_data) | EV_BIT(EV_pop3_data) |                   \
+	 EV_BIT(EV_mime_segment_data))
+
+static void run_body(struct world *w, struct body *b,
+		     const struct analyzer_ops *ops, const struct turn *t,
+		     size_t n, size_t split, uint64_t max, bool bulk)
+{
+	world_init(w, ops, EV_ALL & ~BODY_EVENTS);
+	w->cfg.lim.max_data_bytes = max;
+	memset(b, 0, sizeof(*b));
+	b->sink.mask = EV_BIT(EV_mime_segment_data) | EV_BIT(EV_pop3_data);
+	if (bulk) /* as files.log and pop3.log take them */
+		b->sink.merged_ok = b->sink.mask;
+	else /* a subscriber */
+		b->sink.mask |= EV_BIT(EV_smtp_data);
+	b->sink.on_event = body_on_event;
+	bus_add(&w->bus, &b->sink);
+	world_play(w, t, n, split);
+}
+
+static void bulk_alike(const struct analyzer_ops *ops, const struct turn *t,
+		       size_t n)
+{
+	static const size_t splits[] = { 0, 1, 2, 3, 5, 7, 16, 77, 78, 300 };
+	static const uint64_t maxes[] = { 0, 333, 1000 };
+
+	for (size_t i = 0; i < N(splits); i++) {
+		for (size_t k = 0; k < N(maxes); k++) {
+			struct world lw, bw;
+			struct body *lb = malloc(sizeof(*lb));
+			struct body *bb = malloc(sizeof(*bb));
+
+			assert_non_null(lb);
+			assert_non_null(bb);
+			run_body(&lw, lb, ops, t, n, splits[i], maxes[k], false);
+			run_body(&bw, bb, ops, t, n, splits[i], maxes[k], true);
+			assert_true(lb->n > 100);
+			assert_int_equal(bb->n, lb->n);
+			assert_memory_equal(bb->data, lb->data, lb->n);
+			assert_int_equal(bb->pop3_len, lb->pop3_len);
+			if (bw.rec.n != lw.rec.n) {
+				rec_dump(&lw.rec);
+				rec_dump(&bw.rec);
+			}
+			assert_int_equal(bw.rec.n, lw.rec.n);
+			for (size_t e = 0; e < lw.rec.n; e++)
+				assert_string_equal(bw.rec.lines[e],
+						    lw.rec.lines[e]);
+			world_free(&lw);
+			world_free(&bw);
+			free(lb);
+			free(bb);
+		}
+	}
+}
+
+#define BULK_MAIL                                                        \
+	"Subject: bulk\r\nContent-Type: multipart/mixed; boundary=BB\r\n"  \
+	"\r\npreamble\r\n--BB\r\nContent-Type: text/plain\r\n\r\n"         \
+	"text line\r\n..stuffed\r\n-dash, no boundary\r\n\r\n"             \
+	"tab\tinside\r\nbare lf\nlone cr\rafter\r\n--BBnot\r\n"              \
+	"--BB\r\nContent-Transfer-Encoding: base64\r\n\r\n"               \
+	"TWFueSBoYW5kcyBtYWtlIGxpZ2h0IHdvcmsuIE1hbnkgaGFuZHMgbWFrZSBsaWdodCB3b3Jr\r\n" \
+	"LiBNYW55IGhhbmRzIG1ha2UgbGlnaHQgd29yay4gTWFueSBoYW5kcyBtYWtlIGxpZ2h0IHdv\r\n" \
+	"cmsuIE1hbnkgaGFuZHMgbWFrZSBsaWdodCB3b3JrLiBNYW55IGhhbmRzIG1ha2UgbGlnaHQg\r\n" \
+	"d29yay4=\r\nbad*chars\r\n"                                          \
+	"--BB\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"     \
+	"qp =3D line=\r\ncontinued =ZZ\r\n"                                 \
+	"--BB--\r\nepilogue\r\n"
+
+static void test_bulk_body_alike(void **state)
+{
+	static const struct turn smtp[] = {
+		S("220 mx\r\n"), C("EHLO x\r\n"), S("250 mx\r\n"),
+		C("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"),
+		S("250 ok\r\n250 ok\r\n354 go\r\n"),
+		{ true, BULK_MAIL ".\r\nMAIL FROM:<e@f>\r\n" },
+		S("250 queued\r\n250 ok\r\n"),
+	};
+	static const struct turn pop3[] = {
+		S("+OK ready\r\n"), C("USER u\r\nPASS p\r\nRETR 1\r\n"),
+		S("+OK\r\n+OK\r\n+OK 900 octets\r\n"),
+		{ false, BULK_MAIL ".\r\n" }, C("QUIT\r\n"), S("+OK bye\r\n"),
+	};
+
+	(void)state;
+	bulk_alike(&smtp_analyzer_ops, smtp, N(smtp));
+	bulk_alike(&pop3_analyzer_ops, pop3, N(pop3));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_pending_cap),
 		cmocka_unit_test(test_turn_flips_roles),
 		cmocka_unit_test(test_max_data_bytes),
+		cmocka_unit_test(test_bulk_body_alike),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

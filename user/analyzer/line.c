@@ -146,6 +146,62 @@ static size_t plain_run(const uint8_t *p, size_t n, bool nul_special)
 }
 #endif
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+/* plain_run with NULs special, 32 bytes at a time: a body line is two or
+ * three blocks. */
+__attribute__((target("avx2"))) static size_t clean_run_avx2(const uint8_t *p,
+							      size_t n)
+{
+	const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
+	const __m256i nul = _mm256_setzero_si256();
+	size_t i = 0;
+
+	for (; i + 32 <= n; i += 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(p + i));
+		__m256i m = _mm256_or_si256(
+			_mm256_or_si256(_mm256_cmpeq_epi8(v, cr),
+					_mm256_cmpeq_epi8(v, lf)),
+			_mm256_cmpeq_epi8(v, nul));
+		unsigned int bits = (unsigned int)_mm256_movemask_epi8(m);
+
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+	return i + plain_run(p + i, n - i, true);
+}
+
+static size_t clean_run(const uint8_t *p, size_t n)
+{
+	static int avx2 = -1;
+
+	if (avx2 < 0)
+		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+	return avx2 ? clean_run_avx2(p, n) : plain_run(p, n, true);
+}
+#else
+static size_t clean_run(const uint8_t *p, size_t n)
+{
+	return plain_run(p, n, true);
+}
+#endif
+
+size_t line_clean(const uint8_t *p, size_t n, size_t max_line)
+{
+	size_t run = clean_run(p, n);
+
+	if (run + 1 < n && run < max_line && p[run] == '\r' &&
+	    p[run + 1] == '\n')
+		return run;
+	return LINE_NOT_CLEAN;
+}
+
+void line_set_bulk(struct line_splitter *ls, bulk_cb cb)
+{
+	ls->on_bulk = cb;
+}
+
 /* Append a run to the partial line, delivering pieces at the cap. */
 static void push_run(struct line_splitter *ls, const uint8_t *p, size_t n)
 {
@@ -171,6 +227,19 @@ void line_deliver(struct line_splitter *ls, const uint8_t *data, size_t len)
 	size_t i = 0;
 
 	while (i < len) {
+		if (ls->on_bulk && !ls->len && !ls->plain_remaining &&
+		    ls->last_char != '\r') {
+			/* at the start of a line, nothing pending: the lines
+			 * taken in bulk are clean, as if split here */
+			size_t k = ls->on_bulk(ls->arg, data + i, len - i,
+					       ls->max_line);
+
+			if (k) {
+				i += k;
+				ls->last_char = '\n';
+				continue;
+			}
+		}
 		if (ls->last_char == '\r' && data[i] == '\n' && ls->len == 0) {
 			/* A CR ended the line at the end of an earlier
 			 * delivery: CRLF is one terminator. Checked before

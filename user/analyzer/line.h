@@ -16,6 +16,12 @@ struct an_ctx;
 typedef void (*line_cb)(void *arg, const uint8_t *line, size_t len);
 /* Raw bytes while in plain-delivery mode. */
 typedef void (*plain_cb)(void *arg, const uint8_t *data, size_t len);
+/* Lines in bulk (a message body): DATA, from the start of a line to the
+ * end of the delivery, is offered before it is split; the callback takes
+ * whole clean lines (line_clean) and returns the bytes taken, 0 to have
+ * the next line split as usual. */
+typedef size_t (*bulk_cb)(void *arg, const uint8_t *data, size_t len,
+			  size_t max_line);
 
 /* Weird flags shared by both directions of a connection (Zeek raises
  * these once per connection). */
@@ -38,6 +44,7 @@ struct line_splitter {
 	struct line_weirds *weirds;
 	line_cb on_line;
 	plain_cb on_plain;
+	bulk_cb on_bulk;
 	void *arg;
 };
 
@@ -48,6 +55,14 @@ void line_init(struct line_splitter *ls, struct an_ctx *ctx,
 	       uint32_t max_line, line_cb on_line, plain_cb on_plain,
 	       void *arg);
 void line_deliver(struct line_splitter *ls, const uint8_t *data, size_t len);
+/* Offer lines in bulk to CB (NULL: never) before splitting them. */
+void line_set_bulk(struct line_splitter *ls, bulk_cb cb);
+/* The length of the line at P (N bytes there) when it is clean: ended by
+ * CRLF within the N bytes, shorter than MAX_LINE, no CR, LF or NUL inside
+ * — a line the splitter would deliver as it is, whatever its NUL mode.
+ * LINE_NOT_CLEAN otherwise. */
+size_t line_clean(const uint8_t *p, size_t n, size_t max_line);
+#define LINE_NOT_CLEAN ((size_t)-1)
 /* Pass the next N bytes through on_plain, then resume line mode. May be
  * called from inside on_line; takes effect for the very next byte. */
 void line_set_plain(struct line_splitter *ls, uint64_t n);

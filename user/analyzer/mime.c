@@ -13,6 +13,7 @@
 
 #include "analyzer/analyzer.h"
 #include "analyzer/base64.h"
+#include "analyzer/line.h"
 
 #define MIME_MAX_HEADERS 1000           /* per entity */
 #define MIME_MAX_HEADER_STORE (1u << 20) /* header bytes kept per entity */
@@ -331,34 +332,44 @@ static void decode_qp(struct mime_mail *m, struct mime_entity *e,
 		data_out(m, e, out, o);
 }
 
+/* Base64 through a buffer, where data_out splits it into segments. */
+static __attribute__((noinline)) void
+decode_b64_split(struct mime_mail *m, struct mime_entity *e, const uint8_t *p,
+		 size_t n)
+{
+	uint8_t out[B64_OUT_MAX(512)];
+
+	while (n) {
+		size_t k = n > 512 ? 512 : n;
+		size_t o = b64_decode(&e->b64, p, k, out);
+
+		if (o)
+			data_out(m, e, out, o);
+		p += k;
+		n -= k;
+	}
+}
+
 static void decode_line(struct mime_mail *m, struct mime_entity *e,
 			const uint8_t *p, size_t n, bool crlf)
 {
-	bool delay = e->parent && e->parent->ctype == CT_MULTIPART;
+	bool delay;
 
 	switch (e->enc) {
 	case ENC_QP:
 		decode_qp(m, e, p, n, crlf);
 		break;
 	case ENC_BASE64: {
-		uint8_t out[768], *dst = seg_tail(m, e, B64_OUT_MAX(n));
+		uint8_t *dst = seg_tail(m, e, B64_OUT_MAX(n));
 
-		if (dst) { /* decoded in place: the usual case */
+		if (dst) /* decoded in place: the usual case */
 			seg_wrote(m, b64_decode(&e->b64, p, n, dst));
-			break;
-		}
-		while (n) {
-			size_t k = n > 512 ? 512 : n;
-			size_t o = b64_decode(&e->b64, p, k, out);
-
-			if (o)
-				data_out(m, e, out, o);
-			p += k;
-			n -= k;
-		}
+		else
+			decode_b64_split(m, e, p, n);
 		break;
 	}
 	default:
+		delay = e->parent && e->parent->ctype == CT_MULTIPART;
 		if (delay) {
 			if (e->crlf_pending)
 				data_out(m, e, (const uint8_t *)"\r\n", 2);
@@ -905,6 +916,27 @@ void mime_mail_deliver(struct mime_mail *m, const uint8_t *line, size_t len,
 		decode_line(m, e, line, len, crlf);
 		return;
 	}
+}
+
+size_t mime_mail_bulk(struct mime_mail *m, const uint8_t *data, size_t len,
+		      size_t max_line)
+{
+	struct mime_entity *e = m->leaf;
+	size_t used = 0;
+
+	if (!e || !merging(m))
+		return 0;
+	while (used < len) {
+		const uint8_t *line = data + used;
+		size_t n = line_clean(line, len - used, max_line);
+
+		if (n == LINE_NOT_CLEAN || (n && (line[0] == '-' ||
+						  line[0] == '.')))
+			break;
+		decode_line(m, e, line, n, true);
+		used += n + 2;
+	}
+	return used;
 }
 
 void mime_mail_gap(struct mime_mail *m, uint64_t len)

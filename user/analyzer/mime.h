@@ -22,6 +22,15 @@ int mime_mail_new(struct mime_mail **out, struct an_ctx *ctx,
  * follows (false for BDAT pieces that did not end in CRLF). */
 void mime_mail_deliver(struct mime_mail *m, const uint8_t *line, size_t len,
 		       bool crlf);
+/* Body lines in bulk, for a caller that needs nothing per line (no
+ * smtp_data or pop3_data each): the clean lines at DATA (line_clean)
+ * that could be neither a boundary nor dot-stuffed (no leading '-' or
+ * '.') go to the entity the last body line went to, as through
+ * mime_mail_deliver, while segment data is merged. Returns the bytes
+ * taken (whole lines with their CRLF); 0 when the next line must go
+ * through mime_mail_deliver. */
+size_t mime_mail_bulk(struct mime_mail *m, const uint8_t *data, size_t len,
+		      size_t max_line);
 /* LEN bytes of the mail were lost: the current entity's file gets a gap
  * (event mime_content_gap). */
 void mime_mail_gap(struct mime_mail *m, uint64_t len);

@@ -849,6 +849,31 @@ static void on_line_resp(void *arg, const uint8_t *line, size_t len)
 		server_line(p, line, len);
 }
 
+/* RETR/TOP body lines in bulk while no one takes each pop3_data:
+ * straight to MIME (mime_mail_bulk), counted as server_line counts. */
+static size_t bulk_resp(void *arg, const uint8_t *data, size_t len,
+			size_t max_line)
+{
+	struct pop3 *p = arg;
+	uint64_t max = p->ctx->cfg->lim.max_data_bytes;
+	size_t k;
+
+	if (p->disabled || !p->in_multiline || !p->mail ||
+	    bus_wants_each(p->ctx->bus, EV_pop3_data))
+		return 0;
+	if (max) {
+		if (p->body_bytes >= max)
+			return 0;
+		if (len > max - p->body_bytes)
+			len = (size_t)(max - p->body_bytes);
+	}
+	k = mime_mail_bulk(p->mail, data, len, max_line);
+	p->body_bytes += k;
+	if (bus_wants(p->ctx->bus, EV_pop3_data))
+		p->data_merged += k;
+	return k;
+}
+
 static int pop3_new(void **state, struct an_ctx *ctx)
 {
 	struct pop3 *p = calloc(1, sizeof(*p));
@@ -860,6 +885,7 @@ static int pop3_new(void **state, struct an_ctx *ctx)
 	p->answering = -1;
 	line_init(&p->ls[0], ctx, &p->lw, false, max, on_line_orig, NULL, p);
 	line_init(&p->ls[1], ctx, &p->lw, false, max, on_line_resp, NULL, p);
+	line_set_bulk(&p->ls[1], bulk_resp);
 	if (ctx->conn && ctx->conn->partial)
 		p->unsynced = true;
 	*state = p;

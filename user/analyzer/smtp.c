@@ -741,6 +741,40 @@ static void on_line_resp(void *arg, const uint8_t *line, size_t len)
 	on_line(arg, false, line, len);
 }
 
+/* DATA body lines in bulk while no one takes smtp_data: straight to
+ * MIME (mime_mail_bulk), counted against --max-data-bytes as a whole. */
+static size_t bulk(struct smtp *s, bool is_orig, const uint8_t *data,
+		   size_t len, size_t max_line)
+{
+	uint64_t max = s->ctx->cfg->lim.max_data_bytes;
+	size_t k;
+
+	if (s->disabled || s->state != SMTP_IN_DATA || !s->mail ||
+	    !sender_dir(s, is_orig) || bus_wants(s->ctx->bus, EV_smtp_data))
+		return 0;
+	if (max) {
+		if (s->body_bytes >= max)
+			return 0;
+		if (len > max - s->body_bytes)
+			len = (size_t)(max - s->body_bytes);
+	}
+	k = mime_mail_bulk(s->mail, data, len, max_line);
+	s->body_bytes += k;
+	return k;
+}
+
+static size_t bulk_orig(void *arg, const uint8_t *data, size_t len,
+			size_t max_line)
+{
+	return bulk(arg, true, data, len, max_line);
+}
+
+static size_t bulk_resp(void *arg, const uint8_t *data, size_t len,
+			size_t max_line)
+{
+	return bulk(arg, false, data, len, max_line);
+}
+
 static void on_plain(struct smtp *s, const uint8_t *p, size_t n)
 {
 	if (n > s->bdat_remaining) { /* cannot happen: the splitter counts */
@@ -781,6 +815,8 @@ static int smtp_new(void **state, struct an_ctx *ctx)
 		  on_plain_orig, s);
 	line_init(&s->ls[1], ctx, &s->lw, true, max, on_line_resp,
 		  on_plain_resp, s);
+	line_set_bulk(&s->ls[0], bulk_orig);
+	line_set_bulk(&s->ls[1], bulk_resp);
 	/* The greeting is matched to the connection establishment. */
 	s->state = SMTP_CONNECTED;
 	push_cmd(s, SMTP_CMD_CONN_ESTABLISHMENT);
