@@ -52,6 +52,19 @@ static inline void fuzz_world_init(struct fuzz_world *w)
 	w->ctx.cfg = &w->cfg;
 }
 
+/* Flip between a sink that takes every event one by one (a subscriber)
+ * and one that takes no smtp_data and the merged data events, as the log
+ * sinks do: the analyzers then take body lines in bulk. */
+static inline void fuzz_toggle_bulk(struct fuzz_world *w)
+{
+	const uint64_t merged = EV_BIT(EV_mime_segment_data) |
+				EV_BIT(EV_pop3_data);
+
+	w->sink.mask ^= EV_BIT(EV_smtp_data);
+	w->sink.merged_ok ^= merged;
+	bus_update(&w->bus);
+}
+
 static inline void fuzz_world_free(struct fuzz_world *w)
 {
 	jw_free(&w->jw);
@@ -59,8 +72,10 @@ static inline void fuzz_world_free(struct fuzz_world *w)
 
 /* Zeek's FuzzBuffer: chunks separated by "\x01PKT"; the byte after the
  * marker is the direction (low bit 1 = originator); at most 64 chunks.
- * A direction byte of 0xff means "a gap of 100 bytes" (mailtap's own). */
-static inline void fuzz_feed(const struct analyzer_ops *ops, void *an,
+ * mailtap's own: a direction byte of 0xff means "a gap of 100 bytes";
+ * bit 0x40 flips the sink (fuzz_toggle_bulk) before the chunk. */
+static inline void fuzz_feed(struct fuzz_world *w,
+			     const struct analyzer_ops *ops, void *an,
 			     const uint8_t *data, size_t size)
 {
 	static const uint8_t mark[4] = { 1, 'P', 'K', 'T' };
@@ -77,6 +92,8 @@ static inline void fuzz_feed(const struct analyzer_ops *ops, void *an,
 			uint8_t dir = data[i];
 
 			start = i + 1;
+			if (dir != 0xff && (dir & 0x40))
+				fuzz_toggle_bulk(w);
 			if (dir == 0xff) {
 				ops->gap(an, true, 0, 100);
 				start = end;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* fuzz_pop3.c - libFuzzer target for the POP3 analyzer: Zeek's fuzz
- * input format, then end of stream in both directions. */
+ * input format (fuzz_common.h), then end of stream in both directions.
+ * A first byte with bit 0x80 set: a connection picked up mid-stream;
+ * with 0x40: the sink starts with the log sinks' view (bulk bodies). */
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -10,8 +12,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_world_init(&w);
 	w.conn.partial = size && (data[0] & 0x80);
+	if (size && (data[0] & 0x40)) /* the log sinks' view: bulk body */
+		fuzz_toggle_bulk(&w);
 	if (pop3_analyzer_ops.new(&an, &w.ctx) == 0) {
-		fuzz_feed(&pop3_analyzer_ops, an, data, size);
+		fuzz_feed(&w, &pop3_analyzer_ops, an, data, size);
 		pop3_analyzer_ops.eof(an, true);
 		pop3_analyzer_ops.eof(an, false);
 		pop3_analyzer_ops.free(&an);
