@@ -303,13 +303,21 @@ static size_t decode_slow(struct b64_dec *d, const uint8_t *in, size_t len,
 size_t b64_decode(struct b64_dec *d, const uint8_t *in, size_t len,
 		  uint8_t *out)
 {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-	/* the usual body line: whole groups, nothing pending */
-	if (len >= 32 && !(len & 3) && !d->next && !d->padding &&
-	    simd_level() == SIMD_AVX2 && avx2_groups(in, len, out) == len)
+	if (b64_decode_whole(d, in, len, out))
 		return len / 4 * 3;
-#endif
 	return decode_slow(d, in, len, out);
+}
+
+bool b64_decode_whole(struct b64_dec *d, const uint8_t *in, size_t len,
+		      uint8_t *out)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+	return len >= 32 && !(len & 3) && !d->next && !d->padding &&
+	       simd_level() == SIMD_AVX2 && avx2_groups(in, len, out) == len;
+#else
+	(void)d, (void)in, (void)len, (void)out;
+	return false;
+#endif
 }
 
 size_t b64_done(struct b64_dec *d, uint8_t *out)

@@ -29,6 +29,12 @@ void b64_init(struct b64_dec *d, struct an_ctx *ctx);
  * returns how many were written. */
 size_t b64_decode(struct b64_dec *d, const uint8_t *in, size_t len,
 		  uint8_t *out);
+/* Only the usual body line, at its fastest: LEN (a multiple of 4, at
+ * least 32) characters all of the alphabet, no '=', nothing pending.
+ * Then decodes them to OUT (len / 4 * 3 bytes) and returns true; else
+ * returns false and has decoded nothing (OUT may have been written). */
+bool b64_decode_whole(struct b64_dec *d, const uint8_t *in, size_t len,
+		      uint8_t *out);
 /* End of input: flush an incomplete group (zero-padded, with a weird).
  * OUT needs 3 bytes. Returns bytes written. */
 size_t b64_done(struct b64_dec *d, uint8_t *out);

@@ -67,6 +67,7 @@ struct mime_mail {
 	/* the entity the last body line went to; a line that cannot be a
 	 * boundary goes there directly */
 	struct mime_entity *leaf;
+	size_t bulk_guess; /* length of the last line taken in bulk */
 	struct buf seg;           /* pending segment (decoded) */
 	size_t seg_max;
 	struct mime_entity *seg_owner;
@@ -928,12 +929,27 @@ size_t mime_mail_bulk(struct mime_mail *m, const uint8_t *data, size_t len,
 		return 0;
 	while (used < len) {
 		const uint8_t *line = data + used;
-		size_t n = line_clean(line, len - used, max_line);
+		size_t n = m->bulk_guess;
+		uint8_t *dst;
 
+		/* A base64 line as long as the last one, followed by CRLF:
+		 * when it decodes whole, every character was of the
+		 * alphabet (no CR, LF, NUL, '-' or '.'), so it was a clean
+		 * line and no scan is needed. */
+		if (e->enc == ENC_BASE64 && n + 2 <= len - used &&
+		    n < max_line && line[n] == '\r' && line[n + 1] == '\n' &&
+		    (dst = seg_tail(m, e, B64_OUT_MAX(n))) &&
+		    b64_decode_whole(&e->b64, line, n, dst)) {
+			seg_wrote(m, n / 4 * 3);
+			used += n + 2;
+			continue;
+		}
+		n = line_clean(line, len - used, max_line);
 		if (n == LINE_NOT_CLEAN || (n && (line[0] == '-' ||
 						  line[0] == '.')))
 			break;
 		decode_line(m, e, line, n, true);
+		m->bulk_guess = n;
 		used += n + 2;
 	}
 	return used;
