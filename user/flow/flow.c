@@ -92,13 +92,20 @@ static const struct reasm_ops flow_reasm_ops;
 
 static uint32_t hash_key(const struct flow_key *k)
 {
-	/* FNV-1a over the key bytes */
+	/* the key's five words, each mixed in by a multiply and a shift
+	 * (FNV-1a byte by byte was 250 instructions a packet) */
+	_Static_assert(sizeof(*k) == 40, "flow_key is five words");
 	const uint8_t *p = (const uint8_t *)k;
-	uint32_t h = 2166136261u;
+	uint64_t h = 0x243f6a8885a308d3ull;
 
-	for (size_t i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h ^ (h >> 15);
+	for (size_t i = 0; i < sizeof(*k); i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, sizeof(w));
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static void make_key(const struct segment *seg, struct flow_key *k)
