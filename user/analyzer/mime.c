@@ -182,8 +182,16 @@ static bool is_lws(uint8_t c)
 
 /* Zeek emits a mime_segment_data per body line (and per seg_max bytes).
  * When no sink wants each of them (files.log only accumulates), the
- * lines of one packet are merged into one, up to seg_max: the data, its
- * order and its packet time stay exact, with a tenth of the events. */
+ * lines of one packet are merged into one, up to MERGED_SEGMENTS times
+ * seg_max: the data, its order and its packet time stay exact, with a
+ * tenth of the events or fewer. */
+#define MERGED_SEGMENTS 4
+
+static size_t seg_cap(const struct mime_mail *m)
+{
+	return merging(m) ? MERGED_SEGMENTS * m->seg_max : m->seg_max;
+}
+
 static void flush_segment(struct mime_mail *m)
 {
 	struct mime_entity *e = m->seg_owner;
@@ -235,26 +243,30 @@ static void data_out(struct mime_mail *m, struct mime_entity *e,
 	if (!m->seg.len)
 		m->seg_ts = now(m);
 	while (n) {
-		size_t room = m->seg_max - m->seg.len;
-		size_t k = n < room ? n : room;
+		size_t cap = seg_cap(m), room, k;
 
-		buf_add(&m->seg, p, k, m->seg_max);
+		if (m->seg.len >= cap) /* merged, then a subscriber came */
+			flush_segment(m);
+		room = cap - m->seg.len;
+		k = n < room ? n : room;
+		buf_add(&m->seg, p, k, cap);
 		p += k;
 		n -= k;
-		if (m->seg.len == m->seg_max)
+		if (m->seg.len == cap)
 			flush_segment(m);
 	}
 }
 
 /* Where n more bytes of entity e's data can be written in place, in the
- * pending segment, when data_out would put them there unsplit; else
+ * pending segment, when data_out would put them there unsplit (after
+ * sending what another entity or packet left, as data_out does); else
  * NULL. The caller adds what it wrote with seg_wrote. */
 static uint8_t *seg_tail(struct mime_mail *m, struct mime_entity *e,
 			 size_t n)
 {
 	if (m->seg.len && (m->seg_owner != e || m->seg_ts != now(m)))
-		return NULL;
-	if (!buf_reserve(&m->seg, n, m->seg_max))
+		flush_segment(m);
+	if (!buf_reserve(&m->seg, n, seg_cap(m)))
 		return NULL;
 	if (!m->seg.len) {
 		m->seg_owner = e;
@@ -266,7 +278,7 @@ static uint8_t *seg_tail(struct mime_mail *m, struct mime_entity *e,
 static void seg_wrote(struct mime_mail *m, size_t n)
 {
 	m->seg.len += n;
-	if (m->seg.len == m->seg_max)
+	if (m->seg.len >= seg_cap(m))
 		flush_segment(m);
 }
 
@@ -938,7 +950,7 @@ size_t mime_mail_bulk(struct mime_mail *m, const uint8_t *data, size_t len,
 		 * line and no scan is needed. */
 		if (e->enc == ENC_BASE64 && n + 2 <= len - used &&
 		    n < max_line && line[n] == '\r' && line[n + 1] == '\n' &&
-		    (dst = seg_tail(m, e, B64_OUT_MAX(n))) &&
+		    (dst = seg_tail(m, e, n / 4 * 3)) &&
 		    b64_decode_whole(&e->b64, line, n, dst)) {
 			seg_wrote(m, n / 4 * 3);
 			used += n + 2;
