@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* test_pcap_source.c - offline captures read in place (a plain pcap file,
+ * mapped) give exactly what libpcap gives (the same bytes gzip-compressed,
+ * which only libpcap reads): every segment, its time and bytes, the
+ * counters, the error of a file cut short; also when libpcap has to take
+ * over mid-file (a record longer than the snapshot length). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cmocka.h>
+
+#include "capture/pcap_source.h"
+
+struct trace {
+	char *text;
+	size_t len, cap;
+	size_t segments;
+};
+
+static void add(struct trace *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->cap - t->len < 512) {
+		t->cap = t->cap ? t->cap * 2 : 1 << 16;
+		t->text = realloc(t->text, t->cap);
+		assert_non_null(t->text);
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(t->text + t->len, t->cap - t->len, fmt, ap);
+	va_end(ap);
+	t->len += (size_t)n;
+}
+
+static void on_segment(void *arg, const struct segment *seg)
+{
+	struct trace *t = arg;
+	uint32_t sum = 0;
+
+	for (uint32_t i = 0; i < seg->cap_len; i++)
+		sum = sum * 31 + seg->payload[i];
+	add(t, "%.9f %u>%u seq %u ack %u f%x cap %u len %u sum %08x\n",
+	    seg->ts, seg->sport, seg->dport, seg->seq, seg->ack, seg->flags,
+	    seg->cap_len, seg->payload_len, sum);
+	t->segments++;
+}
+
+static void on_tick(void *arg, double now)
+{
+	add(arg, "tick %.9f\n", now);
+}
+
+/* Run a file; the trace ends with the counters, return code and error. */
+static void run(const char *path, struct trace *t)
+{
+	struct pcap_source_stats st;
+	char err[256] = "";
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	rc = pcap_source_run(path, on_segment, on_tick, t, &st, NULL, err,
+			     sizeof(err));
+	add(t, "rc %d packets %llu bytes %llu first %.9f last %.9f ok %llu "
+	       "trunc %llu err '%s'\n",
+	    rc, (unsigned long long)st.dec.packets,
+	    (unsigned long long)st.bytes, st.first_ts, st.last_ts,
+	    (unsigned long long)st.dec.result[DEC_OK],
+	    (unsigned long long)st.dec.payload_truncated,
+	    strchr(err, ':') ? strchr(err, ':') : err);
+}
+
+/* A capture of N Ethernet/IPv4/TCP packets with payloads of varied
+ * lengths; record K (if any) longer than the snapshot length. */
+static size_t build(uint8_t *out, size_t cap, bool nsec, int n, int k)
+{
+	uint32_t gh[6] = { nsec ? 0xa1b23c4du : 0xa1b2c3d4u, 0x00040002u, 0,
+			   0, 2000, 1 };
+	size_t o = sizeof(gh);
+
+	memcpy(out, gh, sizeof(gh));
+	for (int i = 0; i < n; i++) {
+		uint8_t pkt[2200];
+		size_t pay = (size_t)(i * 37) % 1400, len = 14 + 20 + 20 + pay;
+		uint32_t rh[4] = { 1700000000u + (uint32_t)i / 3,
+				   (uint32_t)i * 333331u % 1000000u, 0, 0 };
+
+		memset(pkt, 0, sizeof(pkt));
+		pkt[12] = 0x08; /* IPv4 */
+		pkt[14] = 0x45;
+		pkt[16] = (uint8_t)((len - 14) >> 8);
+		pkt[17] = (uint8_t)(len - 14);
+		pkt[22] = 64;
+		pkt[23] = 6;
+		memcpy(pkt + 26, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+		pkt[34] = 0x9c;
+		pkt[35] = (uint8_t)i;
+		pkt[36] = 0;
+		pkt[37] = 25;
+		pkt[41] = (uint8_t)i; /* seq */
+		pkt[46] = 0x50;
+		pkt[47] = 0x18; /* PSH ACK */
+		for (size_t j = 0; j < pay; j++)
+			pkt[54 + j] = (uint8_t)('A' + (i + j) % 26);
+		if (i == k) /* over the snapshot length: libpcap's case */
+			len = 2100;
+		rh[2] = rh[3] = (uint32_t)len;
+		assert_true(o + sizeof(rh) + len <= cap);
+		memcpy(out + o, rh, sizeof(rh));
+		memcpy(out + o + sizeof(rh), pkt, len);
+		o += sizeof(rh) + len;
+	}
+	return o;
+}
+
+static void write_file(const char *path, const uint8_t *p, size_t n, bool gz)
+{
+	if (gz) {
+		gzFile g = gzopen(path, "wb");
+
+		assert_non_null(g);
+		assert_int_equal(gzwrite(g, p, (unsigned)n), (int)n);
+		gzclose(g);
+		return;
+	}
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(p, 1, n, f), n);
+	fclose(f);
+}
+
+/* The same bytes read in place and through libpcap alone: equal traces. */
+static void same_both_ways(const uint8_t *p, size_t n, size_t min_segments)
+{
+	char plain[] = "/tmp/mailtap-pcap-XXXXXX", gz[] = "/tmp/mailtap-pcapgz-XXXXXX";
+	struct trace a, b;
+	int fa = mkstemp(plain), fb = mkstemp(gz);
+
+	assert_true(fa >= 0 && fb >= 0);
+	close(fa);
+	close(fb);
+	write_file(plain, p, n, false);
+	write_file(gz, p, n, true);
+	run(plain, &a);
+	run(gz, &b);
+	if (a.len != b.len || memcmp(a.text, b.text, a.len))
+		fprintf(stderr, "in place:\n%.*s\nlibpcap:\n%.*s\n", (int)a.len,
+			a.text, (int)b.len, b.text);
+	assert_int_equal(a.len, b.len);
+	assert_memory_equal(a.text, b.text, a.len);
+	assert_true(a.segments >= min_segments);
+	unlink(plain);
+	unlink(gz);
+	free(a.text);
+	free(b.text);
+}
+
+static void test_in_place_as_libpcap(void **state)
+{
+	size_t cap = 4 << 20, n;
+	uint8_t *buf = malloc(cap);
+
+	(void)state;
+	assert_non_null(buf);
+	for (int nsec = 0; nsec < 2; nsec++) {
+		n = build(buf, cap, nsec, 300, -1);
+		same_both_ways(buf, n, 300);
+		/* cut short in a record's data, and in a record header */
+		same_both_ways(buf, n - 100, 299);
+		same_both_ways(buf, n - (n - 24) / 2, 100);
+		same_both_ways(buf, 24 + 10, 0);
+		/* a record over the snapshot length: libpcap from there on */
+		n = build(buf, cap, nsec, 300, 150);
+		same_both_ways(buf, n, 150);
+	}
+	free(buf);
+}
+
+/* The captures under tests/data, each as it is and gzip-compressed. */
+static void test_data_files(void **state)
+{
+	static const char *files[] = { "gap", "loop", "null", "ooo-rexmit",
+				       "raw", "sll", "sll2-v6", "snap",
+				       "v6-qinq-wrap", "vlan" };
+	size_t cap = 8 << 20;
+	uint8_t *buf = malloc(cap);
+
+	(void)state;
+	assert_non_null(buf);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[128];
+		FILE *f;
+		size_t n;
+
+		snprintf(path, sizeof(path), "tests/data/%s.pcap", files[i]);
+		f = fopen(path, "rb");
+		if (!f) {
+			fprintf(stderr, "%s: not found, skipped\n", path);
+			continue;
+		}
+		n = fread(buf, 1, cap, f);
+		fclose(f);
+		same_both_ways(buf, n, 1);
+	}
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_in_place_as_libpcap),
+		cmocka_unit_test(test_data_files),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
