@@ -3,7 +3,9 @@
  * mapped) give exactly what libpcap gives (the same bytes gzip-compressed,
  * which only libpcap reads): every segment, its time and bytes, the
  * counters, the error of a file cut short; also when libpcap has to take
- * over mid-file (a record longer than the snapshot length). */
+ * over mid-file (a record longer than the snapshot length), or from the
+ * start (a file older than version 2.4). tests/fuzz/fuzz_pcap checks the
+ * same on any input. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,7 +113,8 @@ static size_t build(uint8_t *out, size_t cap, bool nsec, int n, int k)
 			pkt[54 + j] = (uint8_t)('A' + (i + j) % 26);
 		if (i == k) /* over the snapshot length: libpcap's case */
 			len = 2100;
-		rh[2] = rh[3] = (uint32_t)len;
+		rh[2] = (uint32_t)len; /* some cut short of the wire length */
+		rh[3] = (uint32_t)len + (i % 3 ? 0 : 20);
 		assert_true(o + sizeof(rh) + len <= cap);
 		memcpy(out + o, rh, sizeof(rh));
 		memcpy(out + o + sizeof(rh), pkt, len);
@@ -177,6 +180,12 @@ static void test_in_place_as_libpcap(void **state)
 		same_both_ways(buf, n - 100, 299);
 		same_both_ways(buf, n - (n - 24) / 2, 100);
 		same_both_ways(buf, 24 + 10, 0);
+		/* versions before 2.4 (lengths swapped): libpcap's alone */
+		for (uint8_t minor = 0; minor < 4; minor++) {
+			buf[6] = minor;
+			same_both_ways(buf, n - 100, 0);
+		}
+		buf[6] = 4;
 		/* a record over the snapshot length: libpcap from there on */
 		n = build(buf, cap, nsec, 300, 150);
 		same_both_ways(buf, n, 150);

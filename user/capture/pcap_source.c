@@ -115,6 +115,7 @@ static void one_packet(struct reader *r, const uint8_t *data, uint32_t caplen,
  * that record on. Returns the records read. */
 #define PCAP_MAGIC_USEC 0xa1b2c3d4u
 #define PCAP_MAGIC_NSEC 0xa1b23c4du
+#define PCAP_VERSION_2_4 0x00040002u /* major 2, minor 4 */
 #define PCAP_MAX_PLAIN 262144u
 
 static uint64_t read_mapped(struct reader *r, int fd, volatile bool *stop,
@@ -129,7 +130,9 @@ static uint64_t read_mapped(struct reader *r, int fd, volatile bool *stop,
 	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || sb.st_size < 24 ||
 	    pread(fd, hdr, sizeof(hdr), 0) != sizeof(hdr))
 		return 0;
-	if (hdr[0] != PCAP_MAGIC_USEC && hdr[0] != PCAP_MAGIC_NSEC)
+	/* version 2.4 only: libpcap swaps the lengths of older files */
+	if ((hdr[0] != PCAP_MAGIC_USEC && hdr[0] != PCAP_MAGIC_NSEC) ||
+	    hdr[1] != PCAP_VERSION_2_4)
 		return 0;
 	nsec = hdr[0] == PCAP_MAGIC_NSEC;
 	snap = hdr[4] && hdr[4] < PCAP_MAX_PLAIN ? hdr[4] : PCAP_MAX_PLAIN;
@@ -146,8 +149,10 @@ static uint64_t read_mapped(struct reader *r, int fd, volatile bool *stop,
 		memcpy(rec, p, sizeof(rec));
 		if (rec[2] > snap || rec[2] > (uint64_t)(end - p - 16))
 			break; /* libpcap's to judge */
-		ts = (double)rec[0] +
-		     (double)(nsec ? rec[1] : rec[1] * 1000ull) / 1e9;
+		/* the fields are signed 32-bit numbers, as libpcap reads them */
+		ts = (double)(int32_t)rec[0] +
+		     (double)((int64_t)(int32_t)rec[1] * (nsec ? 1 : 1000)) /
+			     1e9;
 		one_packet(r, p + 16, rec[2], rec[3], ts);
 		p += 16 + rec[2];
 		n++;
