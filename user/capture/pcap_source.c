@@ -117,12 +117,13 @@ static void one_packet(struct reader *r, const uint8_t *data, uint32_t caplen,
 #define PCAP_MAGIC_NSEC 0xa1b23c4du
 #define PCAP_VERSION_2_4 0x00040002u /* major 2, minor 4 */
 #define PCAP_MAX_PLAIN 262144u
+#define PCAP_DROP_EVERY (1u << 20)
 
 static uint64_t read_mapped(struct reader *r, int fd, volatile bool *stop,
 			    bool *all)
 {
 	struct stat sb;
-	const uint8_t *map, *p, *end;
+	const uint8_t *map, *p, *end, *dropped;
 	uint32_t hdr[6], snap;
 	uint64_t n = 0;
 	bool nsec;
@@ -140,9 +141,18 @@ static uint64_t read_mapped(struct reader *r, int fd, volatile bool *stop,
 	if (map == MAP_FAILED)
 		return 0;
 	madvise((void *)map, (size_t)sb.st_size, MADV_SEQUENTIAL);
+	dropped = map;
 	p = map + 24;
 	end = map + sb.st_size;
 	while (!(stop && *stop) && end - p >= 16) {
+		if ((size_t)(p - dropped) >= PCAP_DROP_EVERY) {
+			/* what was read is page cache, not ours: out of our
+			 * RSS (no segment outlives its callback) */
+			size_t k = (size_t)(p - dropped) & ~(size_t)4095;
+
+			madvise((void *)dropped, k, MADV_DONTNEED);
+			dropped += k;
+		}
 		uint32_t rec[4];
 		double ts;
 
