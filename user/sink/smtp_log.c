@@ -15,6 +15,7 @@
 #include "sink/conn_state.h"
 #include "sink/email.h"
 #include "sink/log.h"
+#include "util/numfmt.h"
 
 static const struct log_field smtp_fields[] = {
 	{ "ts", LOG_TIME },
@@ -420,12 +421,13 @@ static void on_request(struct smtp_log *sl, const struct event *ev,
 static void on_reply(struct smtp_log *sl, const struct event *ev,
 		     struct smtp_conn *sc)
 {
-	char buf[16];
-	size_t n = (size_t)snprintf(buf, sizeof(buf), "%u ",
-				    ev->smtp_reply.code);
+	char buf[NUMFMT_MAX];
+	size_t n = fmt_u64(buf, ev->smtp_reply.code);
 	struct str *lr = &sc->rec.f[F_LAST_REPLY];
-	uint8_t *np = malloc(n + ev->smtp_reply.msg.len + 1);
+	uint8_t *np;
 
+	buf[n++] = ' ';
+	np = malloc(n + ev->smtp_reply.msg.len + 1);
 	if (np) {
 		memcpy(np, buf, n);
 		memcpy(np + n, ev->smtp_reply.msg.p, ev->smtp_reply.msg.len);
