@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,7 +238,27 @@ static void test_strict(void **state)
  * character-at-a-time path gives - fed one byte per call, it never takes
  * them - for long random inputs, mostly alphabet with now and then a line
  * end, a bad byte, a high byte or padding, split at random points. */
-static void test_fast_paths_match_bytewise(void **state)
+static const char *const levels[] = { "none", "ssse3", "avx2", "vbmi" };
+static const char *level_now = "";
+
+/* Run FN once per instruction set the machine has (b64_simd), then go
+ * back to the best. */
+static void each_level(void (*fn)(void **), void **state)
+{
+	for (size_t l = 0; l < sizeof(levels) / sizeof(levels[0]); l++) {
+		if (!b64_simd(levels[l])) {
+			fprintf(stderr, "base64: no %s here, skipped\n",
+				levels[l]);
+			continue;
+		}
+		level_now = levels[l];
+		fn(state);
+	}
+	assert_true(b64_simd("vbmi") || b64_simd("avx2") ||
+		    b64_simd("ssse3") || b64_simd("none"));
+}
+
+static void fast_paths_match_bytewise(void **state)
 {
 	static const char alpha[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -301,7 +322,64 @@ static void test_fast_paths_match_bytewise(void **state)
 /* B64_OUT_MAX holds for every length, with any pending group: each call
  * decodes into a heap buffer of exactly that size, so a block store past
  * it fails under ASan (as the SIMD paths did after a pending group). */
-static void test_out_max(void **state)
+static void test_fast_paths_match_bytewise(void **state)
+{
+	each_level(fast_paths_match_bytewise, state);
+}
+
+/* b64_decode_whole: a line of every length up to 200 decodes as the
+ * character path decodes it, into exactly len / 4 * 3 bytes (ASan), where
+ * there are wide blocks (AVX2, VBMI) and it is 32 or more whole groups;
+ * with a character outside the alphabet at any place, it declines. */
+static void whole_lines(void **state)
+{
+	static const char alpha[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	/* 0xc1 is 'A' with the high bit: a 7-bit table lookup takes it */
+	static const uint8_t bad[] = { '\r', '\n', '=', '-', '.',
+				       '*', 0x80, 0xc1, 0xff, 0 };
+	bool wide = !strcmp(level_now, "avx2") || !strcmp(level_now, "vbmi");
+	uint8_t in[200], ref[B64_OUT_MAX(200)];
+	unsigned int seed = 99;
+
+	(void)state;
+	for (size_t len = 0; len <= sizeof(in); len++) {
+		bool fast = wide && len >= 32 && len % 4 == 0;
+		uint8_t *out = malloc(len / 4 * 3 + 1);
+		struct b64_dec d;
+		size_t nref;
+
+		assert_non_null(out);
+		for (size_t i = 0; i < len; i++)
+			in[i] = (uint8_t)alpha[rand_r(&seed) % 64];
+		b64_init(&d, NULL);
+		nref = b64_decode(&d, in, len, ref);
+		b64_init(&d, NULL);
+		assert_int_equal(b64_decode_whole(&d, in, len, out), fast);
+		if (fast) {
+			assert_int_equal(nref, len / 4 * 3);
+			assert_memory_equal(out, ref, nref);
+		}
+		for (size_t at = 0; fast && at < len; at++) {
+			uint8_t keep = in[at];
+
+			for (size_t b = 0; b < sizeof(bad); b++) {
+				in[at] = bad[b];
+				b64_init(&d, NULL);
+				assert_false(b64_decode_whole(&d, in, len, out));
+			}
+			in[at] = keep;
+		}
+		free(out);
+	}
+}
+
+static void test_whole_lines(void **state)
+{
+	each_level(whole_lines, state);
+}
+
+static void out_max(void **state)
 {
 	uint8_t in[160], first[8];
 
@@ -323,6 +401,11 @@ static void test_out_max(void **state)
 	}
 }
 
+static void test_out_max(void **state)
+{
+	each_level(out_max, state);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +424,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fast_paths_match_bytewise,
 						setup, teardown),
 		cmocka_unit_test(test_out_max),
+		cmocka_unit_test(test_whole_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

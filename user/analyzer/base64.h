@@ -35,6 +35,10 @@ size_t b64_decode(struct b64_dec *d, const uint8_t *in, size_t len,
  * returns false and has decoded nothing (OUT may have been written). */
 bool b64_decode_whole(struct b64_dec *d, const uint8_t *in, size_t len,
 		      uint8_t *out);
+/* Use at most the named instruction set: "none", "ssse3", "avx2" or
+ * "vbmi" (AVX-512 VBMI, the default where there is one), so tests can
+ * compare the paths. False when the machine lacks it (nothing changes). */
+bool b64_simd(const char *name);
 /* End of input: flush an incomplete group (zero-padded, with a weird).
  * OUT needs 3 bytes. Returns bytes written. */
 size_t b64_done(struct b64_dec *d, uint8_t *out);
