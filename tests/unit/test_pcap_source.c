@@ -7,6 +7,7 @@
  * start (a file older than version 2.4). tests/fuzz/fuzz_pcap checks the
  * same on any input. */
 #include <setjmp.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -193,6 +194,53 @@ static void test_in_place_as_libpcap(void **state)
 	free(buf);
 }
 
+/* A file cut short while it is read (a writer truncating it): no fault,
+ * the packets up to the cut, and libpcap's error for a cut file. */
+struct cutter {
+	struct trace t;
+	const char *path;
+	size_t at_segment;
+	off_t to;
+};
+
+static void cut_on_segment(void *arg, const struct segment *seg)
+{
+	struct cutter *c = arg;
+
+	on_segment(&c->t, seg);
+	if (c->t.segments == c->at_segment)
+		assert_int_equal(truncate(c->path, c->to), 0);
+}
+
+static void test_file_cut_while_read(void **state)
+{
+	char path[] = "/tmp/mailtap-pcapcut-XXXXXX";
+	size_t cap = 16 << 20, n;
+	uint8_t *buf = malloc(cap);
+	struct pcap_source_stats st;
+	struct cutter c = { .path = path };
+	char err[256] = "";
+	int fd = mkstemp(path), rc;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_true(fd >= 0);
+	close(fd);
+	n = build(buf, cap, false, 12000, -1); /* ~8 MiB */
+	assert_true(n > (6u << 20));
+	write_file(path, buf, n, false);
+	c.at_segment = 1500; /* about 1 MiB in */
+	c.to = (off_t)(n / 2);
+	rc = pcap_source_run(path, cut_on_segment, NULL, &c, &st, NULL, err,
+			     sizeof(err));
+	assert_int_equal(rc, -EIO);
+	assert_non_null(strstr(err, "truncated"));
+	assert_true(c.t.segments > 1500 && c.t.segments < 12000);
+	unlink(path);
+	free(c.t.text);
+	free(buf);
+}
+
 /* The captures under tests/data, each as it is and gzip-compressed. */
 static void test_data_files(void **state)
 {
@@ -227,6 +275,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_in_place_as_libpcap),
 		cmocka_unit_test(test_data_files),
+		cmocka_unit_test(test_file_cut_while_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

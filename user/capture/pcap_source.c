@@ -112,7 +112,9 @@ static void one_packet(struct reader *r, const uint8_t *data, uint32_t caplen,
  * then into libpcap's buffer), a quarter of the time of a run. Only plain
  * records are read so (whole in the file, no longer than the snapshot
  * length or libpcap's 262144); at anything else libpcap takes over from
- * that record on. Returns the records read. */
+ * that record on. So it does when the file shrinks under us (checked every
+ * MiB: the pages beyond its new end would fault). Returns the records
+ * read. */
 #define PCAP_MAGIC_USEC 0xa1b2c3d4u
 #define PCAP_MAGIC_NSEC 0xa1b23c4du
 #define PCAP_VERSION_2_4 0x00040002u /* major 2, minor 4 */
@@ -149,9 +151,14 @@ static uint64_t read_mapped(struct reader *r, int fd, volatile bool *stop,
 			/* what was read is page cache, not ours: out of our
 			 * RSS (no segment outlives its callback) */
 			size_t k = (size_t)(p - dropped) & ~(size_t)4095;
+			struct stat now;
 
 			madvise((void *)dropped, k, MADV_DONTNEED);
 			dropped += k;
+			/* a file cut short under us would fault (SIGBUS) where
+			 * read(2) sees an end: libpcap's from here */
+			if (fstat(fd, &now) || now.st_size < sb.st_size)
+				break;
 		}
 		uint32_t rec[4];
 		double ts;
