@@ -286,19 +286,23 @@ static void test_trim_matches_reference(void **state)
 	free(d);
 }
 
-/* pop3_data lengths count the line as sent (its stuffing dot and CRLF).
- * When no sink wants each event (pop3.log only adds them up), one merged
- * event per delivery carries the same total. */
+/* pop3_data lengths count the line as sent (its stuffing dot and CRLF),
+ * and say whether the lines are a retrieved message, also when pipelined
+ * commands follow the RETR. When no sink wants each event (pop3.log only
+ * adds them up), one merged event per delivery carries the same total. */
 struct lengths {
 	struct sink sink;
-	uint64_t total, events;
+	uint64_t total, listing, events;
 };
 
 static void lengths_on_event(struct sink *s, const struct event *ev)
 {
 	struct lengths *l = (struct lengths *)s;
 
-	l->total += ev->data.length;
+	if (ev->data.message)
+		l->total += ev->data.length;
+	else
+		l->listing += ev->data.length;
 	l->events++;
 }
 
@@ -307,7 +311,7 @@ static void run_lengths(struct lengths *l, bool merged)
 	static const char *server[] = {
 		"+OK ready\r\n",
 		"+OK 31 octets\r\nline  one  \r\n..dot\r\n",
-		"\r\n  x\r\n", ".\r\n",
+		"\r\n  x\r\n", ".\r\n+OK\r\n1 120\r\n.\r\n",
 	};
 	struct world w;
 
@@ -321,7 +325,8 @@ static void run_lengths(struct lengths *l, bool merged)
 		bus_remove(&w.bus, &w.rec.sink);
 	assert_int_equal(bus_wants_each(&w.bus, EV_pop3_data), !merged);
 	w.ops->deliver(w.an, false, (const uint8_t *)server[0], 11);
-	w.ops->deliver(w.an, true, (const uint8_t *)"RETR 1\r\n", 8);
+	/* pipelined: the message's lines come after the LIST request */
+	w.ops->deliver(w.an, true, (const uint8_t *)"RETR 1\r\nLIST\r\n", 14);
 	for (size_t i = 1; i < 4; i++)
 		w.ops->deliver(w.an, false, (const uint8_t *)server[i],
 			       strlen(server[i]));
@@ -341,8 +346,11 @@ static void test_data_lengths_merged(void **state)
 	/* "line  one  ", "..dot", "", "  x", each with CRLF */
 	assert_int_equal(each.total, 13 + 7 + 2 + 5);
 	assert_int_equal(merged.total, each.total);
-	assert_int_equal(each.events, 4);
-	assert_int_equal(merged.events, 2); /* one per delivery */
+	assert_int_equal(each.listing, 7); /* "1 120", not the message's */
+	assert_int_equal(merged.listing, each.listing);
+	assert_int_equal(each.events, 5);
+	/* one per delivery, and the listing's apart */
+	assert_int_equal(merged.events, 3);
 }
 
 int main(void)

@@ -148,12 +148,15 @@ static void ev_login(struct pop3 *p, bool ok)
 		an_emit(p->ctx, &ev);
 }
 
+static void flush_data(struct pop3 *p);
+
 static void violation(struct pop3 *p, const char *reason)
 {
 	p->violations++;
 	if (p->bytes <= POP3_VIOLATION_WINDOW && !p->disabled) {
 		/* Zeek's DPD disables the analyzer here. */
 		p->disabled = true;
+		flush_data(p);
 		mime_mail_end(&p->mail);
 		an_weird_str(p->ctx, "pop3_analyzer_disabled", reason, "POP3");
 	}
@@ -736,6 +739,7 @@ static void flush_data(struct pop3 *p)
 	if (!p->data_merged)
 		return;
 	ev.data.length = p->data_merged;
+	ev.data.message = p->mail != NULL;
 	p->data_merged = 0;
 	an_emit(p->ctx, &ev);
 }
@@ -785,7 +789,8 @@ static void server_line(struct pop3 *p, const uint8_t *raw, size_t rn)
 			struct event ev = { .type = EV_pop3_data,
 					    .is_orig = false,
 					    .redact_from = EV_NO_REDACT,
-					    .data.length = rn + 2 };
+					    .data.length = rn + 2,
+					    .data.message = p->mail != NULL };
 
 			n = trim(p, raw, rn, &l);
 			ev.data.data = EV_BYTES(l, n);

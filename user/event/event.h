@@ -66,10 +66,12 @@ struct event {
 		/* smtp_data, pop3_data. length: the bytes on the wire this
 		 * event stands for (the line, its stuffing dot and CRLF); a
 		 * merged pop3_data (docs/events.md) stands for several lines
-		 * and carries no data. */
+		 * and carries no data. message: pop3_data of a retrieved
+		 * message (RETR, TOP), not of a listing. */
 		struct {
 			struct ev_bytes data;
 			uint64_t length;
+			bool message;
 		} data;
 		/* smtp_unexpected, pop3_unexpected */
 		struct {

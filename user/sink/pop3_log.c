@@ -72,7 +72,6 @@ struct p3conn {
 	const char *login; /* "success", "failure", "none" */
 	uint64_t commands, errors, retrieved, deleted, bytes;
 	bool tls;
-	bool in_retr;
 	bool last_cmd_ignored; /* legacy log: STAT suppressed */
 	char last_reply[512];
 	size_t last_reply_len;
@@ -298,8 +297,7 @@ static void on_request(struct pop3_log *pl, const struct event *ev,
 	bool stat = eq(cmd, "STAT");
 
 	pc->commands++;
-	pc->in_retr = eq(cmd, "RETR") || eq(cmd, "TOP");
-	if (pc->in_retr)
+	if (eq(cmd, "RETR") || eq(cmd, "TOP"))
 		pc->retrieved++;
 	else if (eq(cmd, "DELE"))
 		pc->deleted++;
@@ -390,7 +388,7 @@ static void pl_on_event(struct sink *s, const struct event *ev)
 		on_reply(pl, ev, pc);
 		break;
 	case EV_pop3_data:
-		if (pc->in_retr)
+		if (ev->data.message)
 			pc->bytes += ev->data.length;
 		break;
 	case EV_pop3_starttls:
