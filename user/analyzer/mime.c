@@ -950,6 +950,9 @@ size_t mime_mail_bulk(struct mime_mail *m, const uint8_t *data, size_t len,
 		 * line and no scan is needed. */
 		if (e->enc == ENC_BASE64 && n + 2 <= len - used &&
 		    n < max_line && line[n] == '\r' && line[n + 1] == '\n' &&
+		    /* nothing of another packet or entity to send first: if
+		     * the line is not taken, what it raises comes before */
+		    !(m->seg.len && (m->seg_owner != e || m->seg_ts != now(m))) &&
 		    (dst = seg_tail(m, e, n / 4 * 3)) &&
 		    b64_decode_whole(&e->b64, line, n, dst)) {
 			seg_wrote(m, n / 4 * 3);
