@@ -4,6 +4,7 @@
 # the same run. One line per figure; the last line summarises the ratios.
 #   BENCH_MB=200       size of the generated capture
 #   BENCH_LIVE=1       also run the live benchmarks (root, network namespaces)
+#   BENCH_REAL_MB=100  size of the real-software capture (0: none; root)
 #   BENCH_KEEP=1       keep the work directory
 set -eu
 build=${1:-build-release}
@@ -58,6 +59,35 @@ r_memchr=$(echo "scale=1; 100 * $mt / $memchr" | bc -l)
 fig "ratio mailtap/tshark" "${r_tshark}x"
 fig "ratio mailtap/memchr" "${r_memchr}%"
 
+# the same on a capture of real mail software (tools/bench/realcap.sh:
+# postfix, dovecot, swaks, curl, tcpdump), as a cross-check of the
+# generator ----------------------------------------------------------------
+real_summary=""
+if [ "${BENCH_REAL_MB:-100}" != 0 ] && [ "$(id -u)" = 0 ] &&
+	rsess=$("$top/tools/bench/realcap.sh" "$build" "$work/real.pcap" \
+		"${BENCH_REAL_MB:-100}" 2>/dev/null | sed -n 's/ sessions//p') &&
+	[ -n "$rsess" ]; then
+	rmb=$(echo "scale=1; $(stat -c %s "$work/real.pcap") / 1000000" | bc -l)
+	cat "$work/real.pcap" >/dev/null
+	reps=3
+	t_rplain=$(secs "$build/mailtapd" -r "$work/real.pcap" -L "$work/lr" --file-hashes none)
+	reps=1
+	t_rtshark=$(secs tshark -r "$work/real.pcap" -T fields -e smtp.req.command \
+		-e smtp.req.parameter -e smtp.response.code -e pop.request.command \
+		-e pop.request.parameter -e imf.from -e imf.to -e imf.subject)
+	rmemchr=$("$work/memchr_scan" "$work/real.pcap" | awk '{print $1}')
+	rmt=$(div "$rmb" "$t_rplain")
+	rts=$(div "$rmb" "$t_rtshark")
+	fig "real capture (postfix/dovecot, swaks/curl, tcpdump)" "$rmb MB, $rsess sessions"
+	fig "real capture: mailtapd -r, logs, no file hashes" "$rmt MB/s"
+	fig "real capture: tshark -T fields smtp/pop/imf" "$rts MB/s"
+	fig "real capture: memchr scan" "$rmemchr MB/s"
+	r_rtshark=$(div "$rmt" "$rts")
+	r_rmemchr=$(echo "scale=1; 100 * $rmt / $rmemchr" | bc -l)
+	fig "real capture: ratio mailtap/tshark, mailtap/memchr" "${r_rtshark}x, ${r_rmemchr}%"
+	real_summary=", real capture ${r_rtshark}x / ${r_rmemchr}%"
+fi
+
 # callgrind: instructions per payload byte in the analyzer stage -------------
 # 20 MB: large enough that start-up (dynamic linking, ~5M instructions)
 # is a small part; the 0.8 MB capture used before was a third start-up
@@ -93,4 +123,4 @@ if [ "${BENCH_LIVE:-1}" = 1 ] && [ "$(id -u)" = 0 ] && [ -x "$top/tools/bench/li
 	live_summary=$(tail -1 "$work/live.out")
 fi
 
-echo "SUMMARY: mailtap/tshark ${r_tshark}x, mailtap/memchr ${r_memchr}%, ${mt} MB/s offline${live_summary:+, $live_summary}"
+echo "SUMMARY: mailtap/tshark ${r_tshark}x, mailtap/memchr ${r_memchr}%, ${mt} MB/s offline${real_summary}${live_summary:+, $live_summary}"
