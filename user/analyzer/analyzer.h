@@ -71,6 +71,17 @@ static inline void an_mem_release(struct an_ctx *ctx, size_t n)
 		*ctx->mem -= n;
 }
 
+/* How many of LEN more body bytes fit under --max-data-bytes (MAX, 0 = no
+ * limit) after USED: for analyzers taking body lines in bulk. */
+static inline size_t an_body_room(uint64_t used, uint64_t max, size_t len)
+{
+	if (!max)
+		return len;
+	if (used >= max)
+		return 0;
+	return len > max - used ? (size_t)(max - used) : len;
+}
+
 static inline void an_emit(struct an_ctx *ctx, struct event *ev)
 {
 	ev->ts = ctx->conn ? ctx->conn->ts : 0;

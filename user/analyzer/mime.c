@@ -257,6 +257,13 @@ static void data_out(struct mime_mail *m, struct mime_entity *e,
 	}
 }
 
+/* Does the pending segment hold data of another entity or packet than
+ * what entity e adds now (so it must go out first)? */
+static bool seg_other(const struct mime_mail *m, const struct mime_entity *e)
+{
+	return m->seg.len && (m->seg_owner != e || m->seg_ts != now(m));
+}
+
 /* Where n more bytes of entity e's data can be written in place, in the
  * pending segment, when data_out would put them there unsplit (after
  * sending what another entity or packet left, as data_out does); else
@@ -264,7 +271,7 @@ static void data_out(struct mime_mail *m, struct mime_entity *e,
 static uint8_t *seg_tail(struct mime_mail *m, struct mime_entity *e,
 			 size_t n)
 {
-	if (m->seg.len && (m->seg_owner != e || m->seg_ts != now(m)))
+	if (seg_other(m, e))
 		flush_segment(m);
 	if (!buf_reserve(&m->seg, n, seg_cap(m)))
 		return NULL;
@@ -952,7 +959,7 @@ size_t mime_mail_bulk(struct mime_mail *m, const uint8_t *data, size_t len,
 		    n < max_line && line[n] == '\r' && line[n + 1] == '\n' &&
 		    /* nothing of another packet or entity to send first: if
 		     * the line is not taken, what it raises comes before */
-		    !(m->seg.len && (m->seg_owner != e || m->seg_ts != now(m))) &&
+		    !seg_other(m, e) &&
 		    (dst = seg_tail(m, e, n / 4 * 3)) &&
 		    b64_decode_whole(&e->b64, line, n, dst)) {
 			seg_wrote(m, n / 4 * 3);

@@ -860,18 +860,14 @@ static size_t bulk_resp(void *arg, const uint8_t *data, size_t len,
 			size_t max_line)
 {
 	struct pop3 *p = arg;
-	uint64_t max = p->ctx->cfg->lim.max_data_bytes;
 	size_t k;
 
 	if (p->disabled || !p->in_multiline || !p->mail ||
 	    bus_wants_each(p->ctx->bus, EV_pop3_data))
 		return 0;
-	if (max) {
-		if (p->body_bytes >= max)
-			return 0;
-		if (len > max - p->body_bytes)
-			len = (size_t)(max - p->body_bytes);
-	}
+	len = an_body_room(p->body_bytes, p->ctx->cfg->lim.max_data_bytes, len);
+	if (!len)
+		return 0;
 	k = mime_mail_bulk(p->mail, data, len, max_line);
 	p->body_bytes += k;
 	if (bus_wants(p->ctx->bus, EV_pop3_data))

@@ -746,18 +746,14 @@ static void on_line_resp(void *arg, const uint8_t *line, size_t len)
 static size_t bulk(struct smtp *s, bool is_orig, const uint8_t *data,
 		   size_t len, size_t max_line)
 {
-	uint64_t max = s->ctx->cfg->lim.max_data_bytes;
 	size_t k;
 
 	if (s->disabled || s->state != SMTP_IN_DATA || !s->mail ||
 	    !sender_dir(s, is_orig) || bus_wants(s->ctx->bus, EV_smtp_data))
 		return 0;
-	if (max) {
-		if (s->body_bytes >= max)
-			return 0;
-		if (len > max - s->body_bytes)
-			len = (size_t)(max - s->body_bytes);
-	}
+	len = an_body_room(s->body_bytes, s->ctx->cfg->lim.max_data_bytes, len);
+	if (!len)
+		return 0;
 	k = mime_mail_bulk(s->mail, data, len, max_line);
 	s->body_bytes += k;
 	return k;
