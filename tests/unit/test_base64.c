@@ -379,6 +379,61 @@ static void test_whole_lines(void **state)
 	each_level(whole_lines, state);
 }
 
+/* b64_decode_lines: runs of up to 5 lines of 32..100 characters, CRLF
+ * between them, decode one after the other as line by line, into exactly
+ * their bytes (ASan); a bad character in line j stops the run at j. */
+static void lines_in_a_row(void **state)
+{
+	static const char alpha[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	bool wide = !strcmp(level_now, "avx2") || !strcmp(level_now, "vbmi");
+	uint8_t in[5 * 102], ref[4 * 75 + B64_OUT_MAX(100)];
+	unsigned int seed = 7;
+
+	(void)state;
+	for (size_t len = 32; len <= 100; len += 4) {
+		size_t stride = len + 2, olen = len / 4 * 3;
+
+		for (size_t i = 0; i < sizeof(in); i++)
+			in[i] = (uint8_t)alpha[rand_r(&seed) % 64];
+		for (size_t l = 0; l < 5; l++) {
+			struct b64_dec d;
+
+			in[l * stride + len] = '\r';
+			in[l * stride + len + 1] = '\n';
+			b64_init(&d, NULL);
+			assert_int_equal(b64_decode(&d, in + l * stride, len,
+						    ref + l * olen), olen);
+		}
+		for (size_t k = 0; k <= 5; k++) {
+			for (size_t badl = 0; badl <= k; badl++) {
+				/* badl == k: no bad line */
+				size_t at = badl < k ? badl * stride +
+							  rand_r(&seed) % len : 0;
+				uint8_t keep = in[at];
+				uint8_t *out = malloc(k * olen + 1);
+				struct b64_dec d;
+				size_t n;
+
+				assert_non_null(out);
+				if (badl < k)
+					in[at] = '-';
+				b64_init(&d, NULL);
+				n = b64_decode_lines(&d, in, len, stride, k, out);
+				assert_int_equal(n, wide ? badl : 0);
+				assert_memory_equal(out, ref, n * olen);
+				in[at] = keep;
+				free(out);
+			}
+		}
+	}
+}
+
+static void test_lines_in_a_row(void **state)
+{
+	each_level(lines_in_a_row, state);
+}
+
 static void out_max(void **state)
 {
 	uint8_t in[160], first[8];
@@ -425,6 +480,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test(test_out_max),
 		cmocka_unit_test(test_whole_lines),
+		cmocka_unit_test(test_lines_in_a_row),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

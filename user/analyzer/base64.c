@@ -387,12 +387,32 @@ size_t b64_decode(struct b64_dec *d, const uint8_t *in, size_t len,
 bool b64_decode_whole(struct b64_dec *d, const uint8_t *in, size_t len,
 		      uint8_t *out)
 {
+	return b64_decode_lines(d, in, len, len, 1, out) == 1;
+}
+
+size_t b64_decode_lines(struct b64_dec *d, const uint8_t *in, size_t len,
+			size_t stride, size_t k, uint8_t *out)
+{
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-	return len >= 32 && !(len & 3) && !d->next && !d->padding &&
-	       wide_groups(simd_level(), in, len, out) == len;
+	enum simd level = simd_level();
+	size_t olen = len / 4 * 3, i = 0;
+
+	if (len < 32 || (len & 3) || d->next || d->padding ||
+	    level < SIMD_AVX2)
+		return 0;
+	/* the level is chosen once for all lines: a call each */
+	if (level == SIMD_VBMI && len >= 64) {
+		while (i < k && vbmi_groups(in + i * stride, len,
+					    out + i * olen) == len)
+			i++;
+		return i;
+	}
+	while (i < k && avx2_groups(in + i * stride, len, out + i * olen) == len)
+		i++;
+	return i;
 #else
-	(void)d, (void)in, (void)len, (void)out;
-	return false;
+	(void)d, (void)in, (void)len, (void)stride, (void)k, (void)out;
+	return 0;
 #endif
 }
 

@@ -35,6 +35,12 @@ size_t b64_decode(struct b64_dec *d, const uint8_t *in, size_t len,
  * returns false and has decoded nothing (OUT may have been written). */
 bool b64_decode_whole(struct b64_dec *d, const uint8_t *in, size_t len,
 		      uint8_t *out);
+/* b64_decode_whole for K lines of LEN characters, STRIDE bytes apart in
+ * IN, decoded one after the other into OUT (K * (len / 4 * 3) bytes).
+ * Returns how many lines, from the first, decoded whole; OUT past them
+ * may have been written. */
+size_t b64_decode_lines(struct b64_dec *d, const uint8_t *in, size_t len,
+			size_t stride, size_t k, uint8_t *out);
 /* Use at most the named instruction set: "none", "ssse3", "avx2" or
  * "vbmi" (AVX-512 VBMI, the default where there is one), so tests can
  * compare the paths. False when the machine lacks it (nothing changes). */

@@ -938,6 +938,28 @@ void mime_mail_deliver(struct mime_mail *m, const uint8_t *line, size_t len,
 	}
 }
 
+/* mime_mail_bulk's base64 lines of N characters and CRLF at the start of
+ * DATA, decoded whole into the pending segment of the current leaf while
+ * they fit: how many. */
+static size_t b64_run(struct mime_mail *m, const uint8_t *data, size_t len,
+		      size_t n)
+{
+	struct mime_entity *e = m->leaf;
+	size_t stride = n + 2, olen = n / 4 * 3, cap = seg_cap(m), k = 0;
+	size_t room = m->seg.len < cap ? (cap - m->seg.len) / olen : 0;
+	uint8_t *dst;
+
+	while (k < room && (k + 1) * stride <= len &&
+	       data[k * stride + n] == '\r' && data[k * stride + n + 1] == '\n')
+		k++;
+	if (!k || !(dst = seg_tail(m, e, k * olen)))
+		return 0;
+	k = b64_decode_lines(&e->b64, data, n, stride, k, dst);
+	if (k)
+		seg_wrote(m, k * olen);
+	return k;
+}
+
 size_t mime_mail_bulk(struct mime_mail *m, const uint8_t *data, size_t len,
 		      size_t max_line)
 {
@@ -948,22 +970,19 @@ size_t mime_mail_bulk(struct mime_mail *m, const uint8_t *data, size_t len,
 		return 0;
 	while (used < len) {
 		const uint8_t *line = data + used;
-		size_t n = m->bulk_guess;
-		uint8_t *dst;
+		size_t n = m->bulk_guess, k;
 
-		/* A base64 line as long as the last one, followed by CRLF:
-		 * when it decodes whole, every character was of the
-		 * alphabet (no CR, LF, NUL, '-' or '.'), so it was a clean
-		 * line and no scan is needed. */
-		if (e->enc == ENC_BASE64 && n + 2 <= len - used &&
-		    n < max_line && line[n] == '\r' && line[n + 1] == '\n' &&
+		/* Base64 lines as long as the last one, each followed by
+		 * CRLF: those that decode whole had every character of the
+		 * alphabet (no CR, LF, NUL, '-' or '.'), so they were clean
+		 * lines and need no scan. As many as fit in the pending
+		 * segment at once, */
+		if (e->enc == ENC_BASE64 && n >= 32 && n < max_line &&
 		    /* nothing of another packet or entity to send first: if
-		     * the line is not taken, what it raises comes before */
+		     * a line is not taken, what it raises comes before */
 		    !seg_other(m, e) &&
-		    (dst = seg_tail(m, e, n / 4 * 3)) &&
-		    b64_decode_whole(&e->b64, line, n, dst)) {
-			seg_wrote(m, n / 4 * 3);
-			used += n + 2;
+		    (k = b64_run(m, line, len - used, n)) > 0) {
+			used += k * (n + 2);
 			continue;
 		}
 		n = line_clean(line, len - used, max_line);
