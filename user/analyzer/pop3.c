@@ -255,7 +255,9 @@ static int lookup(const uint8_t *tok, size_t n)
 		while (strip < n && strip <= (size_t)c &&
 		       (tok[strip] == '+' || tok[strip] == '-'))
 			strip++;
-		if (n - strip == strlen(cmd_names[c]) &&
+		if (n > strip &&
+		    (tok[strip] | 0x20) == (cmd_names[c][0] | 0x20) &&
+		    n - strip == strlen(cmd_names[c]) &&
 		    strncasecmp((const char *)tok + strip, cmd_names[c],
 				n - strip) == 0)
 			return c;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include "analyzer/analyzer.h"
@@ -108,10 +109,39 @@ static uint32_t hash_key(const struct flow_key *k)
 	return (uint32_t)(h ^ (h >> 32));
 }
 
+static bool key_equal(const struct flow_key *x, const struct flow_key *y)
+{
+	const uint8_t *p = (const uint8_t *)x, *q = (const uint8_t *)y;
+	uint64_t diff = 0;
+
+	for (size_t i = 0; i < sizeof(*x); i += 8) {
+		uint64_t a, b;
+
+		memcpy(&a, p + i, sizeof(a));
+		memcpy(&b, q + i, sizeof(b));
+		diff |= a ^ b;
+	}
+	return !diff;
+}
+
+/* memcmp order of two addresses of n (4 or 16) bytes, without a call */
+static int addr_cmp(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i += 4) {
+		uint32_t x, y;
+
+		memcpy(&x, a + i, sizeof(x));
+		memcpy(&y, b + i, sizeof(y));
+		if (x != y)
+			return ntohl(x) < ntohl(y) ? -1 : 1;
+	}
+	return 0;
+}
+
 static void make_key(const struct segment *seg, struct flow_key *k)
 {
 	size_t n = seg->src.family == AF_INET6 ? 16 : 4;
-	int c = memcmp(seg->src.addr, seg->dst.addr, n);
+	int c = addr_cmp(seg->src.addr, seg->dst.addr, n);
 	bool src_first = c < 0 || (c == 0 && seg->sport <= seg->dport);
 
 	memset(k, 0, sizeof(*k));
@@ -402,7 +432,7 @@ static struct flow *lookup(struct flow_table *ft, const struct flow_key *k,
 			   uint32_t h)
 {
 	for (struct flow *f = ft->buckets[h & ft->mask]; f; f = f->hnext)
-		if (memcmp(&f->key, k, sizeof(*k)) == 0)
+		if (key_equal(&f->key, k))
 			return f;
 	return NULL;
 }

@@ -149,7 +149,8 @@ static void filename_from(struct fentity *e, struct ev_bytes v)
 
 	/* the last "name[blank]*\*?=[blank]*" */
 	for (i = 0; i + 4 <= n; i++) {
-		if (strncasecmp((const char *)p + i, "name", 4))
+		if ((p[i] | 0x20) != 'n' ||
+		    strncasecmp((const char *)p + i, "name", 4))
 			continue;
 		k = i + 4;
 		while (k < n && (p[k] == ' ' || p[k] == '\t'))
