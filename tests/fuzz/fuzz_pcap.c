@@ -110,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	rc = pcap_source_run(path, on_segment, NULL, &a, &st, NULL, err,
+	rc = pcap_source_run(path, on_segment, NULL, NULL, &a, &st, NULL, err,
 			     sizeof(err));
 	/* gzip input is zlib's and libpcap's alone: nothing to compare */
 	if (!(n >= 2 && buf[0] == 0x1f && buf[1] == 0x8b)) {

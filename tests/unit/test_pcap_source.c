@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* test_pcap_source.c - offline captures read in place (a plain pcap file,
- * mapped) give exactly what libpcap gives (the same bytes gzip-compressed,
- * which only libpcap reads): every segment, its time and bytes, the
- * counters, the error of a file cut short; also when libpcap has to take
- * over mid-file (a record longer than the snapshot length), or from the
- * start (a file older than version 2.4). tests/fuzz/fuzz_pcap checks the
- * same on any input. */
+ * read in blocks) give exactly what libpcap gives (the same bytes
+ * gzip-compressed, which only libpcap reads): every segment, its time and
+ * bytes, the counters, the error of a file cut short; also when libpcap
+ * has to take over mid-file (a record longer than the snapshot length),
+ * or from the start (a file older than version 2.4); payloads lent until
+ * released.
+ * tests/fuzz/fuzz_pcap checks the same on any input. */
 #include <setjmp.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -69,7 +70,7 @@ static void run(const char *path, struct trace *t)
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	rc = pcap_source_run(path, on_segment, on_tick, t, &st, NULL, err,
+	rc = pcap_source_run(path, on_segment, on_tick, NULL, t, &st, NULL, err,
 			     sizeof(err));
 	add(t, "rc %d packets %llu bytes %llu first %.9f last %.9f ok %llu "
 	       "trunc %llu err '%s'\n",
@@ -231,13 +232,110 @@ static void test_file_cut_while_read(void **state)
 	write_file(path, buf, n, false);
 	c.at_segment = 1500; /* about 1 MiB in */
 	c.to = (off_t)(n / 2);
-	rc = pcap_source_run(path, cut_on_segment, NULL, &c, &st, NULL, err,
+	rc = pcap_source_run(path, cut_on_segment, NULL, NULL, &c, &st, NULL, err,
 			     sizeof(err));
 	assert_int_equal(rc, -EIO);
 	assert_non_null(strstr(err, "truncated"));
 	assert_true(c.t.segments > 1500 && c.t.segments < 12000);
 	unlink(path);
 	free(c.t.text);
+	free(buf);
+}
+
+/* With a release callback, the payloads of a plain file are lent: each
+ * stays where it was handed on, unchanged, until the next release (a
+ * block is about to be reused, or the end); the segments are the same as
+ * without one. A gzip-compressed file lends nothing. */
+struct lender {
+	struct trace t;
+	struct { const uint8_t *p; uint32_t len, sum; } held[20000];
+	size_t nheld, releases, lent, not_lent;
+};
+
+static uint32_t sum_of(const uint8_t *p, uint32_t n)
+{
+	uint32_t sum = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		sum = sum * 31 + p[i];
+	return sum;
+}
+
+static void lent_segment(void *arg, const struct segment *seg)
+{
+	struct lender *l = arg;
+
+	on_segment(&l->t, seg);
+	if (!seg->lent) {
+		l->not_lent++;
+		return;
+	}
+	l->lent++;
+	assert_true(l->nheld < 20000);
+	l->held[l->nheld].p = seg->payload;
+	l->held[l->nheld].len = seg->cap_len;
+	l->held[l->nheld].sum = sum_of(seg->payload, seg->cap_len);
+	l->nheld++;
+}
+
+static void lent_release(void *arg)
+{
+	struct lender *l = arg;
+
+	for (size_t i = 0; i < l->nheld; i++)
+		assert_int_equal(sum_of(l->held[i].p, l->held[i].len),
+				 l->held[i].sum);
+	l->nheld = 0;
+	l->releases++;
+}
+
+static void test_lent_until_release(void **state)
+{
+	char plain[] = "/tmp/mailtap-pcaplent-XXXXXX";
+	char gz[sizeof(plain) + 3];
+	size_t cap = 16 << 20, n;
+	uint8_t *buf = malloc(cap);
+	struct lender *l = calloc(1, sizeof(*l));
+	struct pcap_source_stats st;
+	struct trace ref;
+	char err[256] = "";
+	int fd = mkstemp(plain);
+
+	(void)state;
+	assert_non_null(buf);
+	assert_non_null(l);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(gz, sizeof(gz), "%s.gz", plain);
+	n = build(buf, cap, false, 12000, -1); /* ~8 MiB: 8 blocks */
+	write_file(plain, buf, n, false);
+	write_file(gz, buf, n, true);
+	run(plain, &ref);
+	assert_int_equal(pcap_source_run(plain, lent_segment, on_tick,
+					 lent_release, l, &st, NULL, err,
+					 sizeof(err)), 0);
+	add(&l->t, "rc %d packets %llu bytes %llu first %.9f last %.9f "
+		   "ok %llu trunc %llu err '%s'\n",
+	    0, (unsigned long long)st.dec.packets,
+	    (unsigned long long)st.bytes, st.first_ts, st.last_ts,
+	    (unsigned long long)st.dec.result[DEC_OK],
+	    (unsigned long long)st.dec.payload_truncated, "");
+	assert_string_equal(l->t.text, ref.text);
+	assert_int_equal(l->lent, 12000);
+	assert_int_equal(l->not_lent, 0);
+	assert_int_equal(l->nheld, 0);      /* released at the end */
+	assert_true(l->releases >= 8);
+	free(l->t.text);
+	memset(l, 0, sizeof(*l));
+	assert_int_equal(pcap_source_run(gz, lent_segment, NULL, lent_release,
+					 l, &st, NULL, err, sizeof(err)), 0);
+	assert_int_equal(l->lent, 0);
+	assert_int_equal(l->not_lent, 12000);
+	unlink(plain);
+	unlink(gz);
+	free(l->t.text);
+	free(ref.text);
+	free(l);
 	free(buf);
 }
 
@@ -276,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_in_place_as_libpcap),
 		cmocka_unit_test(test_data_files),
 		cmocka_unit_test(test_file_cut_while_read),
+		cmocka_unit_test(test_lent_until_release),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -73,6 +73,8 @@ static FILE *open_input(const char *path, char **vbuf, bool *plain,
 struct reader {
 	segment_cb cb;
 	pcap_tick_cb tick;
+	pcap_release_cb release; /* NULL: payloads are not lent */
+	bool lent;               /* the payloads now handed on are */
 	void *arg;
 	struct pcap_source_stats *st;
 	int linktype;
@@ -102,6 +104,7 @@ static void one_packet(struct reader *r, const uint8_t *data, uint32_t caplen,
 	if (seg.cap_len < seg.payload_len)
 		st->dec.payload_truncated++;
 	seg.source = SEG_SRC_PCAP;
+	seg.lent = r->lent;
 	r->cb(r->arg, &seg);
 }
 
@@ -154,6 +157,7 @@ static uint64_t read_plain(struct reader *r, int fd, volatile bool *stop,
 	buf = malloc(cap);
 	if (!buf)
 		return 0;
+	r->lent = r->release != NULL;
 	while (!(stop && *stop)) {
 		uint32_t rec[4];
 		double ts;
@@ -163,7 +167,10 @@ static uint64_t read_plain(struct reader *r, int fd, volatile bool *stop,
 
 			if (eof)
 				break;
-			/* the rest of the block to the front, then more */
+			/* the rest of the block to the front, then more:
+			 * what was lent from the buffer goes away */
+			if (r->release)
+				r->release(r->arg);
 			memmove(buf, buf + p, len - p);
 			len -= p;
 			p = 0;
@@ -188,15 +195,20 @@ static uint64_t read_plain(struct reader *r, int fd, volatile bool *stop,
 		n++;
 	}
 	*all = (eof && p == len) || (stop && *stop);
+	if (r->release)
+		r->release(r->arg);
+	r->lent = false;
 	free(buf);
 	return n;
 }
 
 int pcap_source_run(const char *path, segment_cb cb, pcap_tick_cb tick,
-		    void *arg, struct pcap_source_stats *st,
-		    volatile bool *stop, char *err, size_t errlen)
+		    pcap_release_cb release, void *arg,
+		    struct pcap_source_stats *st, volatile bool *stop,
+		    char *err, size_t errlen)
 {
-	struct reader r = { .cb = cb, .tick = tick, .arg = arg, .st = st };
+	struct reader r = { .cb = cb, .tick = tick, .release = release,
+			    .arg = arg, .st = st };
 	bool plain = false, all = false;
 	uint64_t taken = 0;
 	char perr[PCAP_ERRBUF_SIZE] = "";

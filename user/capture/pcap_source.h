@@ -20,11 +20,18 @@ struct pcap_source_stats {
 /* Called between packets with the capture time (for timeouts). */
 typedef void (*pcap_tick_cb)(void *arg, double now);
 
+/* Called when payloads handed on with segment.lent set are about to go
+ * away (the block they are in is reused). */
+typedef void (*pcap_release_cb)(void *arg);
+
 /* Read PATH to the end. Returns 0, or -errno / -EINVAL (not a capture)
  * with a message in err (errlen bytes). *stop may be set by the callbacks
- * (or a signal handler) to end early. */
+ * (or a signal handler) to end early. With a release callback, payloads
+ * read from a plain pcap file are lent (segment.lent) until it is called;
+ * without one (NULL), each is valid only during its segment_cb. */
 int pcap_source_run(const char *path, segment_cb cb, pcap_tick_cb tick,
-		    void *arg, struct pcap_source_stats *st,
-		    volatile bool *stop, char *err, size_t errlen);
+		    pcap_release_cb release, void *arg,
+		    struct pcap_source_stats *st, volatile bool *stop,
+		    char *err, size_t errlen);
 
 #endif

@@ -33,7 +33,10 @@ struct segment {
 	uint32_t ack;
 	uint8_t flags;        /* TCPF_* */
 	uint8_t source;       /* enum seg_source */
-	uint16_t reserved;
+	/* the payload stays where it is after the callback, until the
+	 * source calls its release callback (else: only during the call) */
+	uint8_t lent;
+	uint8_t reserved;
 	const uint8_t *payload;
 	uint32_t cap_len;     /* payload bytes present in 'payload' */
 	uint32_t payload_len; /* payload bytes on the wire (>= cap_len) */

@@ -61,8 +61,9 @@ static int run_offline(struct daemon *d)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	rc = pcap_source_run(d->cfg.read_file, flow_table_segment, tick, d->ft,
-			     &st, &stop_flag, err, sizeof(err));
+	rc = pcap_source_run(d->cfg.read_file, flow_table_segment, tick,
+			     flow_table_release, d->ft, &st, &stop_flag, err,
+			     sizeof(err));
 	if (rc)
 		fprintf(stderr, "mailtapd: %s\n", err);
 	if (st.last_ts)

@@ -642,6 +642,9 @@ static void process(struct flow_table *ft, struct flow *f,
 			/* Snap length cut the payload: what is missing is a
 			 * gap, found when the stream moves past it. */
 			reasm_segment(me, seq, seg->payload, seg->cap_len);
+		} else if (seg->lent) {
+			reasm_segment_lent(me, seq, seg->payload,
+					   seg->payload_len);
 		} else {
 			reasm_segment(me, seq, seg->payload, seg->payload_len);
 		}
@@ -665,6 +668,13 @@ static void process(struct flow_table *ft, struct flow *f,
 		flow_end(ft, f);
 		ft->st.closed++;
 	}
+}
+
+void flow_table_release(void *arg)
+{
+	struct flow_table *ft = arg;
+
+	reasm_release(&ft->acct);
 }
 
 void flow_table_segment(void *arg, const struct segment *seg)
@@ -742,6 +752,7 @@ void flow_table_free(struct flow_table **ftp)
 		return;
 	ft = *ftp;
 	flow_table_close_all(ft);
+	reasm_acct_free(&ft->acct);
 	free(ft->buckets);
 	free(ft);
 	*ftp = NULL;

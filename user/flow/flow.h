@@ -70,6 +70,9 @@ void flow_table_set_bypass_cb(struct flow_table *ft, flow_bypass_cb cb,
 
 /* The segment_cb of every capture source. */
 void flow_table_segment(void *ft, const struct segment *seg);
+/* The release callback of a source that lends payloads (segment.lent):
+ * they are about to go away. */
+void flow_table_release(void *ft);
 /* Expire idle flows whose last packet is older than now - timeout. */
 void flow_table_advance(struct flow_table *ft, double now);
 /* End of input: end every flow (analyzers flush, logs written). */

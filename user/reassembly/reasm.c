@@ -43,21 +43,121 @@ bool reasm_offset(const struct reasm_dir *d, uint32_t seq, uint64_t *off)
 	return true;
 }
 
-static void tail_add(struct reasm_dir *d, const uint8_t *p, size_t n)
+/* --- the unacknowledged window: copied bytes, then lent ones ---------- */
+
+static uint64_t window_len(const struct reasm_dir *d)
+{
+	return d->tail_len + d->ref_bytes;
+}
+
+/* Forget the first k bytes of the window. */
+static void window_drop(struct reasm_dir *d, uint64_t k)
+{
+	size_t c = k < d->tail_len ? (size_t)k : d->tail_len;
+	unsigned int r = 0;
+
+	d->tail_off += k;
+	if (c) {
+		memmove(d->tail, d->tail + c, d->tail_len - c);
+		d->tail_len -= c;
+		d->acct->mem_bytes -= c;
+		k -= c;
+	}
+	while (k && r < d->nrefs) {
+		struct reasm_ref *ref = &d->refs[r];
+		size_t t = k < ref->len ? (size_t)k : ref->len;
+
+		ref->p += t;
+		ref->len -= t;
+		d->ref_bytes -= t;
+		k -= t;
+		if (!ref->len)
+			r++;
+	}
+	if (r) {
+		memmove(d->refs, d->refs + r, (d->nrefs - r) * sizeof(d->refs[0]));
+		d->nrefs -= r;
+	}
+}
+
+/* Copy the lent bytes into the tail (they are going away). */
+static void materialize(struct reasm_dir *d)
+{
+	size_t need = d->tail_len + d->ref_bytes;
+
+	if (!d->nrefs)
+		return;
+	if (need > d->tail_cap) {
+		size_t ncap = d->tail_cap ? d->tail_cap : 256;
+		uint8_t *nb;
+
+		while (ncap < need)
+			ncap *= 2;
+		if (ncap > REASM_TAIL_MAX)
+			ncap = REASM_TAIL_MAX;
+		nb = realloc(d->tail, ncap);
+		if (!nb) { /* forget the window: only costs detection */
+			window_drop(d, window_len(d));
+			return;
+		}
+		d->tail = nb;
+		d->tail_cap = ncap;
+	}
+	for (unsigned int i = 0; i < d->nrefs; i++) {
+		memcpy(d->tail + d->tail_len, d->refs[i].p, d->refs[i].len);
+		d->tail_len += d->refs[i].len;
+	}
+	d->acct->mem_bytes += d->ref_bytes;
+	d->nrefs = 0;
+	d->ref_bytes = 0;
+}
+
+/* Keep a reference to lent bytes: false when that cannot be. */
+static bool add_ref(struct reasm_dir *d, const uint8_t *p, size_t n)
+{
+	struct reasm_acct *a = d->acct;
+
+	if (!d->lent_idx) {
+		if (a->nlent == a->lent_cap) {
+			size_t ncap = a->lent_cap ? 2 * a->lent_cap : 64;
+			struct reasm_dir **nl =
+				realloc(a->lent, ncap * sizeof(*nl));
+
+			if (!nl)
+				return false;
+			a->lent = nl;
+			a->lent_cap = ncap;
+		}
+		a->lent[a->nlent++] = d;
+		d->lent_idx = a->nlent;
+	}
+	if (d->nrefs == REASM_REFS)
+		materialize(d);
+	d->refs[d->nrefs].p = p;
+	d->refs[d->nrefs].len = n;
+	d->nrefs++;
+	d->ref_bytes += n;
+	return true;
+}
+
+/* Bytes [off, off+n) were delivered: the window keeps the last
+ * REASM_TAIL_MAX of them, by reference when they are lent. */
+static void tail_add(struct reasm_dir *d, uint64_t off, const uint8_t *p,
+		     size_t n, bool lent)
 {
 	if (n >= REASM_TAIL_MAX) {
 		p += n - REASM_TAIL_MAX;
+		off += n - REASM_TAIL_MAX;
 		n = REASM_TAIL_MAX;
-		d->acct->mem_bytes -= d->tail_len;
-		d->tail_len = 0;
 	}
-	if (d->tail_len + n > REASM_TAIL_MAX) {
-		size_t drop = d->tail_len + n - REASM_TAIL_MAX;
-
-		memmove(d->tail, d->tail + drop, d->tail_len - drop);
-		d->tail_len -= drop;
-		d->acct->mem_bytes -= drop;
-	}
+	if (window_len(d) + n > REASM_TAIL_MAX)
+		window_drop(d, window_len(d) + n - REASM_TAIL_MAX);
+	if (!window_len(d))
+		d->tail_off = off;
+	if (lent && add_ref(d, p, n))
+		return;
+	/* a copy comes after everything lent before it */
+	materialize(d);
 	if (d->tail_len + n > d->tail_cap) {
 		size_t ncap = d->tail_cap ? d->tail_cap : 256;
 		uint8_t *nb;
@@ -67,17 +167,13 @@ static void tail_add(struct reasm_dir *d, const uint8_t *p, size_t n)
 		if (ncap > REASM_TAIL_MAX)
 			ncap = REASM_TAIL_MAX;
 		nb = realloc(d->tail, ncap);
-		if (!nb) { /* forget the tail: only costs detection */
-			d->acct->mem_bytes -= d->tail_len;
-			d->tail_len = 0;
-			d->tail_off = d->next;
+		if (!nb) { /* forget the window: only costs detection */
+			window_drop(d, window_len(d) + n);
 			return;
 		}
 		d->tail = nb;
 		d->tail_cap = ncap;
 	}
-	if (d->tail_len == 0)
-		d->tail_off = d->next - n;
 	memcpy(d->tail + d->tail_len, p, n);
 	d->tail_len += n;
 	d->acct->mem_bytes += n;
@@ -85,21 +181,59 @@ static void tail_add(struct reasm_dir *d, const uint8_t *p, size_t n)
 
 static void tail_trim(struct reasm_dir *d, uint64_t upto)
 {
-	size_t drop;
+	uint64_t w = window_len(d);
 
-	if (!d->tail_len || upto <= d->tail_off)
+	if (!w || upto <= d->tail_off)
 		return;
-	drop = upto - d->tail_off >= d->tail_len ? d->tail_len :
-						    (size_t)(upto - d->tail_off);
-	memmove(d->tail, d->tail + drop, d->tail_len - drop);
-	d->tail_len -= drop;
-	d->tail_off += drop;
-	d->acct->mem_bytes -= drop;
+	window_drop(d, upto - d->tail_off >= w ? w : upto - d->tail_off);
 	if (!d->tail_len) {
 		free(d->tail);
 		d->tail = NULL;
 		d->tail_cap = 0;
 	}
+}
+
+void reasm_release(struct reasm_acct *a)
+{
+	for (size_t i = 0; i < a->nlent; i++) {
+		materialize(a->lent[i]);
+		a->lent[i]->lent_idx = 0;
+	}
+	a->nlent = 0;
+}
+
+/* Take d off the list of directions with lent bytes. */
+static void unlend(struct reasm_dir *d)
+{
+	struct reasm_acct *a = d->acct;
+
+	if (!d->lent_idx)
+		return;
+	a->lent[d->lent_idx - 1] = a->lent[--a->nlent];
+	a->lent[d->lent_idx - 1]->lent_idx = d->lent_idx;
+	d->lent_idx = 0;
+}
+
+/* Does [p, p+n), at stream offset off, match the window where they
+ * overlap? */
+static bool window_matches(const struct reasm_dir *d, uint64_t off,
+			   const uint8_t *p, uint64_t lo, uint64_t hi)
+{
+	uint64_t at = d->tail_off;
+
+	for (int i = -1; i < (int)d->nrefs && lo < hi; i++) {
+		const uint8_t *q = i < 0 ? d->tail : d->refs[i].p;
+		uint64_t len = i < 0 ? d->tail_len : d->refs[i].len;
+		uint64_t e = at + len < hi ? at + len : hi;
+
+		if (lo < e) {
+			if (memcmp(q + (lo - at), p + (lo - off), e - lo))
+				return false;
+			lo = e;
+		}
+		at += len;
+	}
+	return true;
 }
 
 /* Compare a retransmitted range [off, off+n) with what was delivered. */
@@ -110,24 +244,26 @@ static void check_delivered(struct reasm_dir *d, uint64_t off,
 	uint64_t hi = off + n;
 
 	d->acct->retrans_bytes += n;
-	if (hi > d->tail_off + d->tail_len)
-		hi = d->tail_off + d->tail_len;
+	if (hi > d->tail_off + window_len(d))
+		hi = d->tail_off + window_len(d);
 	if (lo >= hi)
 		return;
-	if (memcmp(d->tail + (lo - d->tail_off), p + (lo - off), hi - lo)) {
+	if (!window_matches(d, off, p, lo, hi)) {
 		d->acct->inconsistent++;
 		if (d->ops->inconsistent)
 			d->ops->inconsistent(d->arg, lo, hi - lo);
 	}
 }
 
-static void deliver(struct reasm_dir *d, const uint8_t *p, size_t n)
+/* LENT: p stays valid until reasm_release (else it is copied if kept). */
+static void deliver(struct reasm_dir *d, const uint8_t *p, size_t n,
+		    bool lent)
 {
 	uint64_t off = d->next;
 
 	d->next += n;
 	d->delivered += n;
-	tail_add(d, p, n);
+	tail_add(d, off, p, n, lent);
 	d->ops->deliver(d->arg, off, p, n);
 }
 
@@ -162,7 +298,7 @@ static void drain(struct reasm_dir *d)
 		if (s->off + s->len > d->next) {
 			uint64_t skip = d->next - s->off;
 
-			deliver(d, s->data + skip, s->len - skip);
+			deliver(d, s->data + skip, s->len - skip, false);
 		}
 		free_seg(d, s);
 	}
@@ -202,7 +338,7 @@ static bool buffer_piece(struct reasm_dir *d, struct reasm_seg **pos,
 /* Insert [off, off+n) into the sorted list, filling only holes; bytes that
  * overlap buffered ones are compared (first copy wins). */
 static void insert(struct reasm_dir *d, uint64_t off, const uint8_t *p,
-		   uint64_t n)
+		   uint64_t n, bool lent)
 {
 	struct reasm_seg **pos = &d->ooo;
 	uint64_t end = off + n;
@@ -251,12 +387,12 @@ static void insert(struct reasm_dir *d, uint64_t off, const uint8_t *p,
 		}
 		if (off == d->next && pos == &d->ooo) {
 			/* in order: no copy needed */
-			deliver(d, p, hi - off);
+			deliver(d, p, hi - off, lent);
 		} else if (d->ooo_bytes + (hi - off) > d->max_ooo) {
 			/* nothing buffered and still too big: jump */
 			d->acct->cap_hits++;
 			gap(d, off - d->next);
-			deliver(d, p, hi - off);
+			deliver(d, p, hi - off, lent);
 		} else if (!buffer_piece(d, pos, off, p, hi - off)) {
 			return;
 		}
@@ -268,8 +404,8 @@ again:;
 	}
 }
 
-void reasm_segment(struct reasm_dir *d, uint32_t seq, const uint8_t *p,
-		   uint32_t len)
+static void segment(struct reasm_dir *d, uint32_t seq, const uint8_t *p,
+		    uint32_t len, bool lent)
 {
 	uint64_t off, end;
 
@@ -299,8 +435,20 @@ void reasm_segment(struct reasm_dir *d, uint32_t seq, const uint8_t *p,
 		p += d->next - off;
 		off = d->next;
 	}
-	insert(d, off, p, end - off);
+	insert(d, off, p, end - off, lent);
 	drain(d);
+}
+
+void reasm_segment(struct reasm_dir *d, uint32_t seq, const uint8_t *p,
+		   uint32_t len)
+{
+	segment(d, seq, p, len, false);
+}
+
+void reasm_segment_lent(struct reasm_dir *d, uint32_t seq, const uint8_t *p,
+			uint32_t len)
+{
+	segment(d, seq, p, len, true);
 }
 
 void reasm_fin(struct reasm_dir *d, uint32_t seq)
@@ -359,7 +507,15 @@ void reasm_free(struct reasm_dir *d)
 		free_seg(d, s);
 	}
 	tail_trim(d, UINT64_MAX);
+	unlend(d);
 	free(d->tail);
 	d->tail = NULL;
 	d->tail_cap = 0;
+}
+
+void reasm_acct_free(struct reasm_acct *a)
+{
+	free(a->lent);
+	a->lent = NULL;
+	a->nlent = a->lent_cap = 0;
 }

@@ -28,7 +28,19 @@ struct reasm_acct {
 	uint64_t retrans_bytes;
 	uint64_t inconsistent;
 	uint64_t cap_hits;
+	/* directions whose tail refers to lent bytes (reasm_segment_lent) */
+	struct reasm_dir **lent;
+	size_t nlent;
+	size_t lent_cap;
 };
+
+/* Delivered bytes still in the capture source's memory. */
+struct reasm_ref {
+	const uint8_t *p;
+	size_t len;
+};
+
+#define REASM_REFS 4
 
 struct reasm_dir {
 	bool started;     /* base known */
@@ -42,11 +54,17 @@ struct reasm_dir {
 	uint64_t ooo_bytes;
 	unsigned int ooo_count;
 	/* Delivered bytes the peer has not acknowledged yet, kept to detect
-	 * inconsistent retransmissions (capped; freed as ACKs arrive). */
+	 * inconsistent retransmissions (capped; freed as ACKs arrive): the
+	 * window from stream offset tail_off is tail_len copied bytes, then
+	 * nrefs lent ones still in the source's memory (ref_bytes in all). */
 	uint8_t *tail;
 	size_t tail_len;
 	size_t tail_cap;
 	uint64_t tail_off; /* stream offset of tail[0] */
+	struct reasm_ref refs[REASM_REFS];
+	unsigned int nrefs;
+	size_t ref_bytes;
+	size_t lent_idx;   /* 1 + index in acct->lent; 0: not there */
 	uint64_t max_ooo;  /* cap on ooo_bytes */
 	uint64_t delivered;
 	uint64_t gap_bytes;
@@ -67,6 +85,13 @@ bool reasm_offset(const struct reasm_dir *d, uint32_t seq, uint64_t *off);
 /* A segment of this direction. */
 void reasm_segment(struct reasm_dir *d, uint32_t seq, const uint8_t *p,
 		   uint32_t len);
+/* The same, for bytes that stay where they are until reasm_release: what
+ * is delivered of them is kept by reference, not copied, until then. */
+void reasm_segment_lent(struct reasm_dir *d, uint32_t seq, const uint8_t *p,
+			uint32_t len);
+/* Lent bytes are about to go away: every direction copies what it still
+ * refers to. */
+void reasm_release(struct reasm_acct *acct);
 /* FIN at sequence number seq (the FIN's own seq, after its payload). */
 void reasm_fin(struct reasm_dir *d, uint32_t seq);
 /* The peer acknowledged up to 'ack': bytes before it that we never saw
@@ -76,5 +101,7 @@ void reasm_ack(struct reasm_dir *d, uint32_t ack);
  * end of capture). Up to FIN if known, else up to the highest byte seen. */
 void reasm_flush(struct reasm_dir *d);
 void reasm_free(struct reasm_dir *d);
+/* The accounting's own memory (after every direction is freed). */
+void reasm_acct_free(struct reasm_acct *acct);
 
 #endif
