@@ -45,15 +45,24 @@ bool reasm_offset(const struct reasm_dir *d, uint32_t seq, uint64_t *off)
 
 /* --- the unacknowledged window: copied bytes, then lent ones ---------- */
 
+/* d's lent bytes, or NULL (valid until the list changes). */
+static struct reasm_lent *lent_of(const struct reasm_dir *d)
+{
+	return d->lent_idx ? &d->acct->lent[d->lent_idx - 1] : NULL;
+}
+
 static uint64_t window_len(const struct reasm_dir *d)
 {
-	return d->tail_len + d->ref_bytes;
+	const struct reasm_lent *l = lent_of(d);
+
+	return d->tail_len + (l ? l->bytes : 0);
 }
 
 /* Forget the first k bytes of the window. */
 static void window_drop(struct reasm_dir *d, uint64_t k)
 {
 	size_t c = k < d->tail_len ? (size_t)k : d->tail_len;
+	struct reasm_lent *l = lent_of(d);
 	unsigned int r = 0;
 
 	d->tail_off += k;
@@ -63,30 +72,32 @@ static void window_drop(struct reasm_dir *d, uint64_t k)
 		d->acct->mem_bytes -= c;
 		k -= c;
 	}
-	while (k && r < d->nrefs) {
-		struct reasm_ref *ref = &d->refs[r];
+	while (k && l && r < l->nrefs) {
+		struct reasm_ref *ref = &l->refs[r];
 		size_t t = k < ref->len ? (size_t)k : ref->len;
 
 		ref->p += t;
 		ref->len -= t;
-		d->ref_bytes -= t;
+		l->bytes -= t;
 		k -= t;
 		if (!ref->len)
 			r++;
 	}
 	if (r) {
-		memmove(d->refs, d->refs + r, (d->nrefs - r) * sizeof(d->refs[0]));
-		d->nrefs -= r;
+		memmove(l->refs, l->refs + r, (l->nrefs - r) * sizeof(l->refs[0]));
+		l->nrefs -= r;
 	}
 }
 
 /* Copy the lent bytes into the tail (they are going away). */
 static void materialize(struct reasm_dir *d)
 {
-	size_t need = d->tail_len + d->ref_bytes;
+	struct reasm_lent *l = lent_of(d);
+	size_t need;
 
-	if (!d->nrefs)
+	if (!l || !l->nrefs)
 		return;
+	need = d->tail_len + l->bytes;
 	if (need > d->tail_cap) {
 		size_t ncap = d->tail_cap ? d->tail_cap : 256;
 		uint8_t *nb;
@@ -103,24 +114,25 @@ static void materialize(struct reasm_dir *d)
 		d->tail = nb;
 		d->tail_cap = ncap;
 	}
-	for (unsigned int i = 0; i < d->nrefs; i++) {
-		memcpy(d->tail + d->tail_len, d->refs[i].p, d->refs[i].len);
-		d->tail_len += d->refs[i].len;
+	for (unsigned int i = 0; i < l->nrefs; i++) {
+		memcpy(d->tail + d->tail_len, l->refs[i].p, l->refs[i].len);
+		d->tail_len += l->refs[i].len;
 	}
-	d->acct->mem_bytes += d->ref_bytes;
-	d->nrefs = 0;
-	d->ref_bytes = 0;
+	d->acct->mem_bytes += l->bytes;
+	l->nrefs = 0;
+	l->bytes = 0;
 }
 
 /* Keep a reference to lent bytes: false when that cannot be. */
 static bool add_ref(struct reasm_dir *d, const uint8_t *p, size_t n)
 {
 	struct reasm_acct *a = d->acct;
+	struct reasm_lent *l;
 
 	if (!d->lent_idx) {
 		if (a->nlent == a->lent_cap) {
 			size_t ncap = a->lent_cap ? 2 * a->lent_cap : 64;
-			struct reasm_dir **nl =
+			struct reasm_lent *nl =
 				realloc(a->lent, ncap * sizeof(*nl));
 
 			if (!nl)
@@ -128,15 +140,18 @@ static bool add_ref(struct reasm_dir *d, const uint8_t *p, size_t n)
 			a->lent = nl;
 			a->lent_cap = ncap;
 		}
-		a->lent[a->nlent++] = d;
-		d->lent_idx = a->nlent;
+		l = &a->lent[a->nlent++];
+		memset(l, 0, sizeof(*l));
+		l->dir = d;
+		d->lent_idx = (uint32_t)a->nlent;
 	}
-	if (d->nrefs == REASM_REFS)
+	l = lent_of(d);
+	if (l->nrefs == REASM_REFS)
 		materialize(d);
-	d->refs[d->nrefs].p = p;
-	d->refs[d->nrefs].len = n;
-	d->nrefs++;
-	d->ref_bytes += n;
+	l->refs[l->nrefs].p = p;
+	l->refs[l->nrefs].len = n;
+	l->nrefs++;
+	l->bytes += n;
 	return true;
 }
 
@@ -196,13 +211,15 @@ static void tail_trim(struct reasm_dir *d, uint64_t upto)
 void reasm_release(struct reasm_acct *a)
 {
 	for (size_t i = 0; i < a->nlent; i++) {
-		materialize(a->lent[i]);
-		a->lent[i]->lent_idx = 0;
+		struct reasm_dir *d = a->lent[i].dir;
+
+		materialize(d);
+		d->lent_idx = 0;
 	}
 	a->nlent = 0;
 }
 
-/* Take d off the list of directions with lent bytes. */
+/* Take d off the list of directions with lent bytes (it is freed). */
 static void unlend(struct reasm_dir *d)
 {
 	struct reasm_acct *a = d->acct;
@@ -210,20 +227,21 @@ static void unlend(struct reasm_dir *d)
 	if (!d->lent_idx)
 		return;
 	a->lent[d->lent_idx - 1] = a->lent[--a->nlent];
-	a->lent[d->lent_idx - 1]->lent_idx = d->lent_idx;
+	a->lent[d->lent_idx - 1].dir->lent_idx = d->lent_idx;
 	d->lent_idx = 0;
 }
 
-/* Does [p, p+n), at stream offset off, match the window where they
- * overlap? */
+/* Does [p, p+n), at stream offset off, match the window over [lo, hi)? */
 static bool window_matches(const struct reasm_dir *d, uint64_t off,
 			   const uint8_t *p, uint64_t lo, uint64_t hi)
 {
+	const struct reasm_lent *l = lent_of(d);
+	int nrefs = l ? (int)l->nrefs : 0;
 	uint64_t at = d->tail_off;
 
-	for (int i = -1; i < (int)d->nrefs && lo < hi; i++) {
-		const uint8_t *q = i < 0 ? d->tail : d->refs[i].p;
-		uint64_t len = i < 0 ? d->tail_len : d->refs[i].len;
+	for (int i = -1; i < nrefs && lo < hi; i++) {
+		const uint8_t *q = i < 0 ? d->tail : l->refs[i].p;
+		uint64_t len = i < 0 ? d->tail_len : l->refs[i].len;
 		uint64_t e = at + len < hi ? at + len : hi;
 
 		if (lo < e) {

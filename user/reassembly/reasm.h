@@ -28,8 +28,9 @@ struct reasm_acct {
 	uint64_t retrans_bytes;
 	uint64_t inconsistent;
 	uint64_t cap_hits;
-	/* directions whose tail refers to lent bytes (reasm_segment_lent) */
-	struct reasm_dir **lent;
+	/* the directions whose window refers to lent bytes
+	 * (reasm_segment_lent), until reasm_release */
+	struct reasm_lent *lent;
 	size_t nlent;
 	size_t lent_cap;
 };
@@ -42,6 +43,16 @@ struct reasm_ref {
 
 #define REASM_REFS 4
 
+/* A direction's lent bytes, the newest of its window, while it has some:
+ * kept by the accounting (few directions at a time), not in every
+ * direction. */
+struct reasm_lent {
+	struct reasm_dir *dir;
+	struct reasm_ref refs[REASM_REFS];
+	unsigned int nrefs;
+	size_t bytes;
+};
+
 struct reasm_dir {
 	bool started;     /* base known */
 	bool fin;         /* FIN seen: fin_off valid */
@@ -53,18 +64,15 @@ struct reasm_dir {
 	struct reasm_seg *ooo;   /* sorted, non-overlapping */
 	uint64_t ooo_bytes;
 	unsigned int ooo_count;
+	uint32_t lent_idx; /* 1 + index in acct->lent; 0: none lent */
 	/* Delivered bytes the peer has not acknowledged yet, kept to detect
 	 * inconsistent retransmissions (capped; freed as ACKs arrive): the
 	 * window from stream offset tail_off is tail_len copied bytes, then
-	 * nrefs lent ones still in the source's memory (ref_bytes in all). */
+	 * any lent ones still in the source's memory (acct->lent). */
 	uint8_t *tail;
 	size_t tail_len;
 	size_t tail_cap;
 	uint64_t tail_off; /* stream offset of tail[0] */
-	struct reasm_ref refs[REASM_REFS];
-	unsigned int nrefs;
-	size_t ref_bytes;
-	size_t lent_idx;   /* 1 + index in acct->lent; 0: not there */
 	uint64_t max_ooo;  /* cap on ooo_bytes */
 	uint64_t delivered;
 	uint64_t gap_bytes;
