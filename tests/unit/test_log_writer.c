@@ -6,10 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "sink/log_writer.h"
+#include "util/json.h"
 
 static const struct log_field fields[] = {
 	{ "ts", LOG_TIME },	  { "s", LOG_STRING },	 { "a", LOG_ADDR },
@@ -96,11 +98,83 @@ static void test_json(void **state)
 	jw_free(&w);
 }
 
+/* Byte-at-a-time references for the escapers, whose runs of plain ASCII
+ * are found 16 bytes at a time. */
+static size_t ref_escape(const uint8_t *p, size_t n, bool json, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n;) {
+		uint8_t c = p[i];
+		size_t l;
+
+		if (json && (c == '"' || c == '\\')) {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+			i++;
+		} else if (c >= 0x20 && c < 0x7f && c != '\\') {
+			out[o++] = (char)c;
+			i++;
+		} else if (c >= 0x80 && (l = utf8_seq_len(p + i, n - i))) {
+			memcpy(out + o, p + i, l);
+			o += l;
+			i += l;
+		} else {
+			o += (size_t)sprintf(out + o, json ? "\\\\x%02x" :
+							     "\\x%02x", c);
+			i++;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* Every byte value at every place of strings of 0..70 bytes, once alone
+ * and once before a two-byte UTF-8 sequence: the same as byte by byte,
+ * for Zeek's TSV escaping and for JSON strings. */
+static void test_escape_runs(void **state)
+{
+	static const uint8_t probe[] = { 0, 0x1f, ' ', '"', '\\', '~', 0x7f,
+					 0x80, 0xc3, 0xff };
+	uint8_t in[72];
+	char ref[72 * 6 + 8], got[72 * 6 + 8];
+
+	(void)state;
+	for (size_t n = 0; n <= 70; n++) {
+		for (size_t at = 0; at < n; at++) {
+			for (size_t b = 0; b < sizeof(probe); b++) {
+				struct jw w;
+				size_t r, g;
+
+				for (size_t i = 0; i < n; i++)
+					in[i] = (uint8_t)('a' + i % 26);
+				in[at] = probe[b];
+				if (at + 3 < n) { /* "é" after it */
+					in[at + 1] = 0xc3;
+					in[at + 2] = 0xa9;
+				}
+				r = ref_escape(in, n, false, ref);
+				g = zeek_escape(in, n, got, sizeof(got));
+				assert_int_equal(g, r);
+				assert_string_equal(got, ref);
+
+				r = ref_escape(in, n, true, ref);
+				jw_init(&w, false);
+				jw_bytes(&w, in, n);
+				assert_int_equal(w.len, r + 2);
+				assert_memory_equal(w.buf + 1, ref, r);
+				free(w.buf);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tsv),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_escape_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

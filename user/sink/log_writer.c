@@ -211,6 +211,16 @@ static void tsv_str(struct tsv_out *t, const uint8_t *p, size_t n,
 		/* never split a UTF-8 sequence between chunks */
 		while (chunk < n && chunk > 4092 && (p[chunk] & 0xc0) == 0x80)
 			chunk--;
+		if (!in_container && !t->full &&
+		    t->cap - t->o >= 4 * chunk + 3) {
+			/* straight into the row (room for the worst case,
+			 * and for what out() keeps free) */
+			t->o += zeek_escape(p, chunk, t->b + t->o,
+					    t->cap - t->o - 2);
+			p += chunk;
+			n -= chunk;
+			continue;
+		}
 		e = zeek_escape(p, chunk, esc, sizeof(esc));
 		if (!in_container) {
 			out(t, esc, e);

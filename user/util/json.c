@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "util/numfmt.h"
 
@@ -163,6 +166,36 @@ size_t utf8_seq_len(const uint8_t *p, size_t n)
 
 static const char hex[] = "0123456789abcdef";
 
+/* The length of the run at P of printable ASCII (0x20..0x7e) other than
+ * '\\' and Q (a second character to stop at), 16 bytes at a time. */
+static size_t ascii_run(const uint8_t *p, size_t n, uint8_t q)
+{
+	size_t i = 0;
+
+#if defined(__SSE2__)
+	const __m128i sp = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+	const __m128i bs = _mm_set1_epi8('\\'), qv = _mm_set1_epi8((char)q);
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+		/* signed: 0x80..0xff are below 0x20 too */
+		__m128i m = _mm_or_si128(
+			_mm_or_si128(_mm_cmplt_epi8(v, sp),
+				     _mm_cmpeq_epi8(v, del)),
+			_mm_or_si128(_mm_cmpeq_epi8(v, bs),
+				     _mm_cmpeq_epi8(v, qv)));
+		unsigned int bits = (unsigned int)_mm_movemask_epi8(m);
+
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+#endif
+	while (i < n && p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' &&
+	       p[i] != q)
+		i++;
+	return i;
+}
+
 /* Core escaper: json = also escape '"' and '\\' the JSON way. */
 static void escape_into(struct jw *w, const uint8_t *p, size_t n)
 {
@@ -172,9 +205,7 @@ static void escape_into(struct jw *w, const uint8_t *p, size_t n)
 		size_t start = i;
 
 		/* fast path: a run of plain printable ASCII */
-		while (i < n && p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' &&
-		       p[i] != '\\')
-			i++;
+		i += ascii_run(p + i, n - i, '"');
 		if (i > start)
 			put(w, (const char *)p + start, i - start);
 		if (i >= n)
@@ -305,11 +336,8 @@ size_t zeek_escape(const void *vp, size_t n, char *buf, size_t cap)
 
 		if (c >= 0x20 && c < 0x7f && c != '\\') {
 			/* a run of plain ASCII, copied at once */
-			size_t k = i + 1;
+			size_t k = i + 1 + ascii_run(p + i + 1, n - i - 1, '\\');
 
-			while (k < n && p[k] >= 0x20 && p[k] < 0x7f &&
-			       p[k] != '\\')
-				k++;
 			if (o + (k - i) >= cap)
 				k = i + (cap - 1 - o);
 			memcpy(buf + o, p + i, k - i);
