@@ -508,6 +508,44 @@ static void test_bulk_body_alike(void **state)
 	bulk_alike(&pop3_analyzer_ops, pop3, N(pop3));
 }
 
+/* A mail that is one text entity (no MIME structure): its lines go on in
+ * runs; and a multipart one whose text parts hold runs of plain lines,
+ * empty ones among them, before a boundary. */
+#define TEXT_MAIL                                                        \
+	"Subject: plain\r\n\r\nline one\r\n\r\n\r\nline four\r\n"       \
+	"-dash\r\n..dot\r\nafter the dot\r\nmore text of the mail\r\n"    \
+	"and more\r\n\r\na longer line, to have more than a few bytes\r\n"  \
+	"and one more of them, with a tab\there\r\nlast\r\n"
+#define TEXT_PARTS                                                       \
+	"Content-Type: multipart/mixed; boundary=XY\r\n\r\n--XY\r\n\r\n"   \
+	"first part\r\n\r\nsecond line\r\nthird line\r\n\r\n\r\n--XY\r\n" \
+	"Content-Type: text/plain\r\n\r\nno empty line before the end\r\n" \
+	"--XY\r\n\r\n\r\n--XY--\r\n"
+
+static void test_bulk_text_alike(void **state)
+{
+	static const struct turn smtp[] = {
+		S("220 mx\r\n"), C("EHLO x\r\n"), S("250 mx\r\n"),
+		C("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"),
+		S("250 ok\r\n250 ok\r\n354 go\r\n"),
+		{ true, TEXT_MAIL ".\r\nMAIL FROM:<e@f>\r\nRCPT TO:<c@d>\r\n"
+			"DATA\r\n" },
+		S("250 queued\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		{ true, TEXT_PARTS ".\r\n" }, S("250 queued\r\n"),
+	};
+	static const struct turn pop3[] = {
+		S("+OK ready\r\n"), C("USER u\r\nPASS p\r\nRETR 1\r\n"),
+		S("+OK\r\n+OK\r\n+OK 900 octets\r\n"),
+		{ false, TEXT_MAIL ".\r\n" }, C("RETR 2\r\n"),
+		S("+OK 300 octets\r\n"), { false, TEXT_PARTS ".\r\n" },
+		C("QUIT\r\n"), S("+OK bye\r\n"),
+	};
+
+	(void)state;
+	bulk_alike(&smtp_analyzer_ops, smtp, N(smtp));
+	bulk_alike(&pop3_analyzer_ops, pop3, N(pop3));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -526,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_turn_flips_roles),
 		cmocka_unit_test(test_max_data_bytes),
 		cmocka_unit_test(test_bulk_body_alike),
+		cmocka_unit_test(test_bulk_text_alike),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #    (--pcap-live): sessions/s, drops, gaps, CPU per GB (the daemon; the
 #    daemon plus softirq; the whole machine), and subscriber latency
 #    (packet to event) in tc mode;
+#  * tc and libpcap again without file hashes (what capture itself costs);
 #  * a STARTTLS load captured in tc mode with the kernel bypass on and off
 #    (--set tls-bypass=no): CPU per GB of encrypted sessions.
 #   LIVE_SECONDS=10 LIVE_THREADS=8 LIVE_MSG=100000 LIVE_MODES="tc socket pcap"
@@ -13,6 +14,7 @@
 #   LIVE_NICE=-5 (the daemon's nice value, as tools/dist/mailtapd.service
 #   runs it; every capture mode gets the same)
 #   LIVE_TLS_MSG=1000000
+#   LIVE_NOHASH=1 (tc and libpcap again with --file-hashes none)
 set -u
 build=$(cd "$1" && pwd)
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -109,6 +111,15 @@ for mode in ${LIVE_MODES:-tc socket pcap}; do
 	esac
 	eval "mt_$mode=\$per_mt sirq_$mode=\$per_sirq busy_$mode=\$per_busy"
 done
+# The same two paths without file hashes: MD5+SHA1+SHA256 are about two
+# thirds of the daemon's time either way, and hide what capture costs.
+nohash=""
+if [ "${LIVE_NOHASH:-1}" = 1 ]; then
+	measure "tc, no file hashes" client -i "$VS" -a tc --file-hashes none
+	nh_mt_tc=$per_mt nh_sirq_tc=$per_sirq
+	measure "pcap, no file hashes" client --pcap-live "$VS" --file-hashes none
+	nh_mt_pcap=$per_mt nh_sirq_pcap=$per_sirq
+fi
 kill $srv 2>/dev/null
 wait $srv 2>/dev/null
 r_mt=$(per_gb "${mt_tc:-0}" "${mt_pcap:-1}")
@@ -117,6 +128,13 @@ r_busy=$(per_gb "${busy_tc:-0}" "${busy_pcap:-1}")
 fig "ratio live CPU/GB tc / libpcap: daemon" "$r_mt"
 fig "ratio live CPU/GB tc / libpcap: daemon + softirq" "$r_sirq"
 fig "ratio live CPU/GB tc / libpcap: whole machine" "$r_busy"
+if [ "${LIVE_NOHASH:-1}" = 1 ]; then
+	nh_mt=$(per_gb "${nh_mt_tc:-0}" "${nh_mt_pcap:-1}")
+	nh_sirq=$(per_gb "${nh_sirq_tc:-0}" "${nh_sirq_pcap:-1}")
+	fig "ratio live CPU/GB tc / libpcap, no file hashes: daemon" "$nh_mt"
+	fig "ratio live CPU/GB tc / libpcap, no file hashes: daemon + softirq" "$nh_sirq"
+	nohash=", no hashes daemon $nh_mt, +softirq $nh_sirq"
+fi
 
 tls=""
 if [ "${LIVE_TLS:-1}" = 1 ]; then
@@ -137,4 +155,4 @@ if [ "${LIVE_TLS:-1}" = 1 ]; then
 	fig "STARTTLS whole machine CPU/GB, bypass on / off" "$on_busy / $off_busy"
 	tls=", STARTTLS bypass on/off CPU/GB $on_sirq/$off_sirq"
 fi
-echo "live: tc/libpcap CPU per GB daemon $r_mt, +softirq $r_sirq, machine $r_busy$tls"
+echo "live: tc/libpcap CPU per GB daemon $r_mt, +softirq $r_sirq, machine $r_busy$nohash$tls"

@@ -960,6 +960,38 @@ static size_t b64_run(struct mime_mail *m, const uint8_t *data, size_t len,
 	return k;
 }
 
+/* mime_mail_bulk for an entity whose data are its bytes (7bit, 8bit,
+ * binary, unknown): the clean lines at the start of DATA go on as one
+ * piece, CRLFs included, the bytes decode_line sends line by line. */
+static size_t bulk_text(struct mime_mail *m, struct mime_entity *e,
+			const uint8_t *data, size_t len, size_t max_line)
+{
+	size_t used = 0;
+
+	while (used < len) {
+		size_t n = line_clean(data + used, len - used, max_line);
+
+		if (n == LINE_NOT_CLEAN ||
+		    (n && (data[used] == '-' || data[used] == '.')))
+			break;
+		used += n + 2;
+	}
+	if (!used)
+		return 0;
+	if (e->parent && e->parent->ctype == CT_MULTIPART) {
+		/* a line's CRLF goes out with the next line (the boundary
+		 * owns the last one): the last CRLF waits */
+		if (e->crlf_pending)
+			data_out(m, e, (const uint8_t *)"\r\n", 2);
+		if (used > 2)
+			data_out(m, e, data, used - 2);
+		e->crlf_pending = true;
+	} else {
+		data_out(m, e, data, used);
+	}
+	return used;
+}
+
 size_t mime_mail_bulk(struct mime_mail *m, const uint8_t *data, size_t len,
 		      size_t max_line)
 {
@@ -968,6 +1000,8 @@ size_t mime_mail_bulk(struct mime_mail *m, const uint8_t *data, size_t len,
 
 	if (!e || !merging(m))
 		return 0;
+	if (e->enc != ENC_BASE64 && e->enc != ENC_QP)
+		return bulk_text(m, e, data, len, max_line);
 	while (used < len) {
 		const uint8_t *line = data + used;
 		size_t n = m->bulk_guess, k;
