@@ -280,7 +280,6 @@ static void deliver(struct reasm_dir *d, const uint8_t *p, size_t n,
 	uint64_t off = d->next;
 
 	d->next += n;
-	d->delivered += n;
 	tail_add(d, off, p, n, lent);
 	d->ops->deliver(d->arg, off, p, n);
 }
@@ -292,7 +291,6 @@ static void gap(struct reasm_dir *d, uint64_t len)
 	if (!len)
 		return;
 	d->next += len;
-	d->gap_bytes += len;
 	/* The tail no longer lines up with the stream. */
 	tail_trim(d, UINT64_MAX);
 	d->ops->gap(d->arg, off, len);

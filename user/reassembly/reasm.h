@@ -74,8 +74,6 @@ struct reasm_dir {
 	size_t tail_cap;
 	uint64_t tail_off; /* stream offset of tail[0] */
 	uint64_t max_ooo;  /* cap on ooo_bytes */
-	uint64_t delivered;
-	uint64_t gap_bytes;
 	const struct reasm_ops *ops;
 	void *arg;
 	struct reasm_acct *acct;
