@@ -25,12 +25,12 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Load-time knob: the loopback ifindex (packets on lo are seen twice by
  * a packet socket: once outgoing, once incoming). */
 const volatile __u32 lo_ifindex = 1;
-/* Load-time knob: payload records wake the consumer only once this many
- * bytes wait in the ring (0: the kernel's rule, wake an idle consumer on
- * every record). Batching saves a wakeup per record when the consumer
- * keeps up; it polls on a short timer while connections are open, so a
- * lone command still arrives within that period. A record with SYN
- * always wakes it (data_wake_flags, ctrl_wake_flags). */
+/* Load-time knob: while the consumer polls (below), records wake it only
+ * once this many bytes wait in the ring (0: always the kernel's rule,
+ * wake an idle consumer on every record). Batching saves a wakeup per
+ * record when the consumer keeps up; it polls on a short timer while
+ * connections are open, so a lone command still arrives within that
+ * period. */
 const volatile __u32 wake_bytes = 0;
 
 struct {
@@ -38,23 +38,20 @@ struct {
 	__uint(max_entries, 16 << 20); /* resized by user space before load */
 } ring SEC(".maps");
 
-static __always_inline __u64 data_wake_flags(__u8 tcp_flags)
+/* Set by user space while its drain timer polls the ring (connections
+ * are open): records then wake it only once wake_bytes wait. Otherwise
+ * the kernel's rule wakes an idle consumer on every record. (A SYN used
+ * to wake it always: at 2000 sessions a second, that was most of its
+ * wakeups.) */
+volatile __u32 polling = 0;
+
+static __always_inline __u64 wake_flags(void)
 {
-	if (!wake_bytes)
+	if (!wake_bytes || !polling)
 		return 0;
-	if (tcp_flags & 0x02) /* SYN: the drain timer may be off */
-		return BPF_RB_FORCE_WAKEUP;
 	return bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) >= wake_bytes ?
 		       BPF_RB_FORCE_WAKEUP :
 		       BPF_RB_NO_WAKEUP;
-}
-
-/* Records without payload: a SYN always wakes the daemon (records held
- * back without a wakeup may be waiting before it, and with no connection
- * open nothing polls); the rest keep the kernel's rule. */
-static __always_inline __u64 ctrl_wake_flags(__u8 tcp_flags)
-{
-	return wake_bytes && (tcp_flags & 0x02) ? BPF_RB_FORCE_WAKEUP : 0;
 }
 
 struct {
@@ -293,7 +290,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir,
 		h->type = MT_REC_CTRL;
 		h->len = 0;
 		if (bpf_ringbuf_output(&ring, h, sizeof(*h),
-				       ctrl_wake_flags(flags))) {
+				       wake_flags())) {
 			count(MT_CNT_RING_FULL, 1);
 		} else {
 			count(MT_CNT_RECORDS, 1);
@@ -336,7 +333,7 @@ static __always_inline int handle(struct __sk_buff *skb, __u8 dir,
 			h->tcp_flags = f;
 			h->len = len;
 			if (bpf_ringbuf_output(&ring, s, sizeof(*h) + len,
-					       data_wake_flags(f))) {
+					       wake_flags())) {
 				count(MT_CNT_RING_FULL, 1);
 				count(MT_CNT_RING_FULL_BYTES, len);
 			} else {

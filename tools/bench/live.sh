@@ -52,7 +52,7 @@ PY
 # $per_sirq, $per_busy (CPU seconds per GB) for the caller.
 measure() {
 	local label=$1 kind=$2 lat="" sessions bytes busy0 sirq0 busy1 sirq1
-	local dcpu0 stats cpu sirq busy drops gaps gb bypass
+	local dcpu0 stats cpu sirq busy drops gaps gb bypass wake0 wakes
 	shift 2
 	rm -rf "$WORK/logs"
 	mkdir -p "$WORK/logs"
@@ -69,11 +69,13 @@ measure() {
 	# capture runs in softirq, billed to whichever task was interrupted)
 	read -r busy0 sirq0 < <(cpu_busy)
 	dcpu0=$(awk '{print $14 + $15}' /proc/$MT_PID/stat)
+	wake0=$(awk '/^voluntary_ctxt_switches/ {print $2}' /proc/$MT_PID/status)
 	read -r sessions bytes < <(in_c python3 "$load" "$kind" $S "$secs" "$threads" "$msg")
 	sleep 1
 	read -r busy1 sirq1 < <(cpu_busy)
 	stats=$("$build/mailtap" -s "$WORK/mailtap.sock" -j stats)
 	cpu=$(awk -v c0="$dcpu0" '{print ($14 + $15 - c0) / 100}' /proc/$MT_PID/stat)
+	wakes=$(awk -v w0="$wake0" -v s="$secs" '/^voluntary_ctxt_switches/ {printf "%.0f", ($2 - w0) / (s + 1)}' /proc/$MT_PID/status)
 	sirq=$(echo "scale=2; ($sirq1 - $sirq0) / 100" | bc)
 	busy=$(echo "scale=2; ($busy1 - $busy0) / 100" | bc)
 	kill -INT $MT_PID
@@ -93,6 +95,7 @@ measure() {
 	fig "live $label: ring/pcap drops, content gap bytes" "${drops:-?} drops, $gaps gap bytes"
 	[ "$kind" = tls-client ] && fig "live $label: payload bytes bypassed in the kernel" "$bypass"
 	fig "live $label: daemon CPU seconds per GB" "$per_mt (user+sys $cpu s for $gb GB of mail)"
+	fig "live $label: daemon wakeups per second" "$wakes"
 	fig "live $label: daemon + softirq CPU seconds per GB" "$per_sirq (softirq $sirq s, all CPUs)"
 	fig "live $label: whole machine busy CPU seconds per GB" "$per_busy (generator and sink included)"
 	if [ -n "$lat" ]; then

@@ -510,6 +510,13 @@ int live_fd(const struct live *l)
 	return ring_buffer__epoll_fd(l->rb);
 }
 
+void live_set_polling(struct live *l, bool on)
+{
+	if (l->skel->bss)
+		__atomic_store_n(&l->skel->bss->polling, on ? 1u : 0u,
+				 __ATOMIC_SEQ_CST);
+}
+
 int live_consume(struct live *l)
 {
 	if (l->cons_page && l->prod_page) {

@@ -35,6 +35,11 @@ int live_fd(const struct live *l);
 /* Consume every waiting record (calls cb per segment). Returns the number
  * of records or -errno. */
 int live_consume(struct live *l);
+/* The caller polls the ring on a timer (on) or waits for wakeups (off):
+ * while it polls, records wake it only in batches (ring-wake-bytes).
+ * After turning it off, consume once more: records held back before the
+ * change may be waiting. */
+void live_set_polling(struct live *l, bool on);
 int live_set_port(struct live *l, uint16_t port, int proto);
 int live_del_port(struct live *l, uint16_t port);
 /* mode 0: forget the flow; 1: stop its payload in the kernel (both

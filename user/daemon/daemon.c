@@ -413,9 +413,10 @@ static void on_drain(struct loop *l, void *arg)
 	live_consume(d->live);
 }
 
-/* With ring-wake-bytes, payload does not wake the daemon record by record:
- * while connections are open, a timer drains the ring every ring-poll-ms;
- * with none open it stops, and the next SYN wakes the daemon. */
+/* With ring-wake-bytes, records do not wake the daemon one by one: while
+ * connections are open, a timer drains the ring every ring-poll-ms and the
+ * kernel wakes the daemon only for a batch; with none open the timer
+ * stops, and every record wakes the daemon again. */
 static void drain_timer_update(struct daemon *d)
 {
 	bool want = d->live && d->cfg.ring_wake_bytes &&
@@ -425,9 +426,16 @@ static void drain_timer_update(struct daemon *d)
 		int id = loop_add_timer(d->loop, d->cfg.ring_poll_ms, on_drain, d);
 
 		d->drain_timer = id > 0 ? id : 0;
+		if (d->drain_timer)
+			live_set_polling(d->live, true);
 	} else if (!want && d->drain_timer) {
 		loop_del_timer(d->loop, d->drain_timer);
 		d->drain_timer = 0;
+		live_set_polling(d->live, false);
+		/* held back before the kernel saw the change */
+		live_consume(d->live);
+		if (flow_table_stats(d->ft)->active > 0)
+			drain_timer_update(d);
 	}
 }
 
