@@ -940,24 +940,41 @@ void mime_mail_deliver(struct mime_mail *m, const uint8_t *line, size_t len,
 
 /* mime_mail_bulk's base64 lines of N characters and CRLF at the start of
  * DATA, decoded whole into the pending segment of the current leaf while
- * they fit: how many. */
+ * they fit: how many. Up to B64_RUN lines are checked for CRLF ahead of
+ * decoding them, so a line that does not decode whole costs at most that
+ * many checks (not the whole segment's worth, once per line). */
+#define B64_RUN 128
+
 static size_t b64_run(struct mime_mail *m, const uint8_t *data, size_t len,
 		      size_t n)
 {
 	struct mime_entity *e = m->leaf;
-	size_t stride = n + 2, olen = n / 4 * 3, cap = seg_cap(m), k = 0;
-	size_t room = m->seg.len < cap ? (cap - m->seg.len) / olen : 0;
-	uint8_t *dst;
+	size_t stride = n + 2, olen = n / 4 * 3, total = 0;
 
-	while (k < room && (k + 1) * stride <= len &&
-	       data[k * stride + n] == '\r' && data[k * stride + n + 1] == '\n')
-		k++;
-	if (!k || !(dst = seg_tail(m, e, k * olen)))
-		return 0;
-	k = b64_decode_lines(&e->b64, data, n, stride, k, dst);
-	if (k)
-		seg_wrote(m, k * olen);
-	return k;
+	if ((n & 3) || e->b64.next || e->b64.padding)
+		return 0; /* b64_decode_lines would decline */
+	for (;;) {
+		const uint8_t *d = data + total * stride;
+		size_t left = len - total * stride, cap = seg_cap(m), k = 0;
+		size_t room = m->seg.len < cap ? (cap - m->seg.len) / olen : 0;
+		size_t got;
+		uint8_t *dst;
+
+		if (room > B64_RUN)
+			room = B64_RUN;
+		while (k < room && (k + 1) * stride <= left &&
+		       d[k * stride + n] == '\r' && d[k * stride + n + 1] == '\n')
+			k++;
+		if (!k || !(dst = seg_tail(m, e, k * olen)))
+			break;
+		got = b64_decode_lines(&e->b64, d, n, stride, k, dst);
+		if (got)
+			seg_wrote(m, got * olen);
+		total += got;
+		if (got < k)
+			break;
+	}
+	return total;
 }
 
 /* mime_mail_bulk for an entity whose data are its bytes (7bit, 8bit,

@@ -79,6 +79,7 @@ static void window_drop(struct reasm_dir *d, uint64_t k)
 		ref->p += t;
 		ref->len -= t;
 		l->bytes -= t;
+		d->acct->mem_bytes -= t;
 		k -= t;
 		if (!ref->len)
 			r++;
@@ -118,7 +119,6 @@ static void materialize(struct reasm_dir *d)
 		memcpy(d->tail + d->tail_len, l->refs[i].p, l->refs[i].len);
 		d->tail_len += l->refs[i].len;
 	}
-	d->acct->mem_bytes += l->bytes;
 	l->nrefs = 0;
 	l->bytes = 0;
 }
@@ -152,6 +152,8 @@ static bool add_ref(struct reasm_dir *d, const uint8_t *p, size_t n)
 	l->refs[l->nrefs].len = n;
 	l->nrefs++;
 	l->bytes += n;
+	/* counted as if copied: the budget sees what a copy would hold */
+	a->mem_bytes += n;
 	return true;
 }
 
@@ -217,6 +219,11 @@ void reasm_release(struct reasm_acct *a)
 		d->lent_idx = 0;
 	}
 	a->nlent = 0;
+	if (a->lent_cap > 1024) { /* a block of many small flows: give back */
+		free(a->lent);
+		a->lent = NULL;
+		a->lent_cap = 0;
+	}
 }
 
 /* Take d off the list of directions with lent bytes (it is freed). */

@@ -23,7 +23,8 @@ struct reasm_ops {
 
 /* Shared accounting: all directions of all flows add into these. */
 struct reasm_acct {
-	uint64_t mem_bytes;        /* buffered now (out of order + unacked) */
+	uint64_t mem_bytes;        /* buffered now (out of order + unacked,
+				    * lent unacked bytes counted as copied) */
 	uint64_t dropped_bytes;    /* out-of-order bytes shed at the cap */
 	uint64_t retrans_bytes;
 	uint64_t inconsistent;
