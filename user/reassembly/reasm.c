@@ -90,30 +90,37 @@ static void window_drop(struct reasm_dir *d, uint64_t k)
 	}
 }
 
+/* Room for NEED copied bytes (at most REASM_TAIL_MAX) in the tail. */
+static bool tail_room(struct reasm_dir *d, size_t need)
+{
+	size_t ncap = d->tail_cap ? d->tail_cap : 256;
+	uint8_t *nb;
+
+	if (need <= d->tail_cap)
+		return true;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > REASM_TAIL_MAX)
+		ncap = REASM_TAIL_MAX;
+	nb = realloc(d->tail, ncap);
+	if (!nb)
+		return false;
+	d->tail = nb;
+	d->tail_cap = ncap;
+	return true;
+}
+
 /* Copy the lent bytes into the tail (they are going away). */
 static void materialize(struct reasm_dir *d)
 {
 	struct reasm_lent *l = lent_of(d);
-	size_t need;
 
 	if (!l || !l->nrefs)
 		return;
-	need = d->tail_len + l->bytes;
-	if (need > d->tail_cap) {
-		size_t ncap = d->tail_cap ? d->tail_cap : 256;
-		uint8_t *nb;
-
-		while (ncap < need)
-			ncap *= 2;
-		if (ncap > REASM_TAIL_MAX)
-			ncap = REASM_TAIL_MAX;
-		nb = realloc(d->tail, ncap);
-		if (!nb) { /* forget the window: only costs detection */
-			window_drop(d, window_len(d));
-			return;
-		}
-		d->tail = nb;
-		d->tail_cap = ncap;
+	if (!tail_room(d, d->tail_len + l->bytes)) {
+		/* forget the window: only costs detection */
+		window_drop(d, window_len(d));
+		return;
 	}
 	for (unsigned int i = 0; i < l->nrefs; i++) {
 		memcpy(d->tail + d->tail_len, l->refs[i].p, l->refs[i].len);
@@ -175,21 +182,10 @@ static void tail_add(struct reasm_dir *d, uint64_t off, const uint8_t *p,
 		return;
 	/* a copy comes after everything lent before it */
 	materialize(d);
-	if (d->tail_len + n > d->tail_cap) {
-		size_t ncap = d->tail_cap ? d->tail_cap : 256;
-		uint8_t *nb;
-
-		while (ncap < d->tail_len + n)
-			ncap *= 2;
-		if (ncap > REASM_TAIL_MAX)
-			ncap = REASM_TAIL_MAX;
-		nb = realloc(d->tail, ncap);
-		if (!nb) { /* forget the window: only costs detection */
-			window_drop(d, window_len(d) + n);
-			return;
-		}
-		d->tail = nb;
-		d->tail_cap = ncap;
+	if (!tail_room(d, d->tail_len + n)) {
+		/* forget the window: only costs detection */
+		window_drop(d, window_len(d) + n);
+		return;
 	}
 	memcpy(d->tail + d->tail_len, p, n);
 	d->tail_len += n;
