@@ -366,6 +366,109 @@ static void test_lent_same_as_copied(void **state)
 	}
 }
 
+/* Many directions lending on one accounting (its list grows past its
+ * first allocation and shrinks by swaps as directions are freed while
+ * listed, then reused), each beside a copying twin: the same callbacks,
+ * windows and counters, and every listed direction knows its place. */
+#define MANY 100
+
+static void lent_list_consistent(const struct reasm_acct *a)
+{
+	for (size_t t = 0; t < a->nlent; t++)
+		assert_int_equal(a->lent[t].dir->lent_idx, t + 1);
+}
+
+static void test_lent_many_directions(void **state)
+{
+	static struct reasm_dir dc[MANY], dl[MANY];
+	static struct trace tc[MANY], tl[MANY];
+	static uint8_t *blocks[1024];
+	struct reasm_acct ac, al;
+	unsigned int seed = 77;
+	size_t nblocks = 0, most = 0;
+
+	(void)state;
+	memset(&ac, 0, sizeof(ac));
+	memset(&al, 0, sizeof(al));
+	for (int k = 0; k < MANY; k++) {
+		memset(&tc[k], 0, sizeof(tc[k]));
+		memset(&tl[k], 0, sizeof(tl[k]));
+		reasm_init(&dc[k], &trace_ops, &tc[k], &ac, 1 << 14);
+		reasm_init(&dl[k], &trace_ops, &tl[k], &al, 1 << 14);
+		reasm_start(&dc[k], 1000u * (uint32_t)k);
+		reasm_start(&dl[k], 1000u * (uint32_t)k);
+	}
+	for (int op = 0; op < 20000; op++) {
+		int k = rand_r(&seed) % MANY, r = rand_r(&seed) % 100;
+		uint32_t base = 1000u * (uint32_t)k;
+		uint32_t at = base + (uint32_t)dc[k].next;
+
+		if (r < 55) {
+			size_t len = 1 + (size_t)rand_r(&seed) % 3000;
+			uint8_t *p = malloc(len);
+
+			assert_non_null(p);
+			if (r < 10) /* a retransmission or a hole */
+				at = at - 2000 + (uint32_t)(rand_r(&seed) % 6000);
+			for (size_t i = 0; i < len; i++)
+				p[i] = (uint8_t)((at - base + i) * 7 +
+						 (r == 3 && i == len / 2));
+			if (nblocks == 1024) {
+				reasm_release(&al);
+				while (nblocks)
+					free(blocks[--nblocks]);
+			}
+			reasm_segment(&dc[k], at, p, (uint32_t)len);
+			reasm_segment_lent(&dl[k], at, p, (uint32_t)len);
+			blocks[nblocks++] = p;
+		} else if (r < 85) {
+			uint32_t ack = at - (uint32_t)(rand_r(&seed) % 4000);
+
+			reasm_ack(&dc[k], ack);
+			reasm_ack(&dl[k], ack);
+		} else if (r < 86) {
+			reasm_release(&al);
+			assert_int_equal(al.nlent, 0);
+			while (nblocks)
+				free(blocks[--nblocks]);
+		} else if (r < 91) { /* the connection ends; a new one */
+			reasm_flush(&dc[k]);
+			reasm_flush(&dl[k]);
+			assert_int_equal(tc[k].h, tl[k].h);
+			reasm_free(&dc[k]);
+			reasm_free(&dl[k]);
+			assert_int_equal(dl[k].lent_idx, 0);
+			memset(&tc[k], 0, sizeof(tc[k]));
+			memset(&tl[k], 0, sizeof(tl[k]));
+			reasm_init(&dc[k], &trace_ops, &tc[k], &ac, 1 << 14);
+			reasm_init(&dl[k], &trace_ops, &tl[k], &al, 1 << 14);
+			reasm_start(&dc[k], base);
+			reasm_start(&dl[k], base);
+		}
+		lent_list_consistent(&al);
+		if (al.nlent > most)
+			most = al.nlent;
+		assert_int_equal(tc[k].h, tl[k].h);
+		assert_int_equal(dc[k].tail_off, dl[k].tail_off);
+		assert_int_equal(ac.mem_bytes, al.mem_bytes);
+		assert_int_equal(ac.inconsistent, al.inconsistent);
+		assert_int_equal(ac.retrans_bytes, al.retrans_bytes);
+	}
+	assert_true(ac.inconsistent > 0);
+	assert_true(most > 64); /* past the list's first allocation */
+	for (int k = 0; k < MANY; k++) {
+		reasm_free(&dc[k]);
+		reasm_free(&dl[k]);
+	}
+	assert_int_equal(al.nlent, 0);
+	reasm_release(&al);
+	while (nblocks)
+		free(blocks[--nblocks]);
+	assert_int_equal(ac.mem_bytes, 0);
+	assert_int_equal(al.mem_bytes, 0);
+	reasm_acct_free(&al);
+}
+
 /* Two directions lent bytes: freeing one keeps the other on the list. */
 static void test_lent_list(void **state)
 {
@@ -413,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_old_and_huge_ack_ignored),
 		cmocka_unit_test(test_lent_same_as_copied),
 		cmocka_unit_test(test_lent_list),
+		cmocka_unit_test(test_lent_many_directions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
