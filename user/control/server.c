@@ -142,9 +142,10 @@ static void queue_shrink(struct client *c)
 static void flush_out(struct srv *s, struct client *c)
 {
 	bool sent = false;
+	size_t done = 0;
 
-	while (c->out_len) {
-		ssize_t w = send(c->fd, c->out, c->out_len,
+	while (done < c->out_len) {
+		ssize_t w = send(c->fd, c->out + done, c->out_len - done,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w < 0) {
@@ -153,9 +154,12 @@ static void flush_out(struct srv *s, struct client *c)
 			c->closing = true; /* EPIPE, ECONNRESET */
 			return;
 		}
-		memmove(c->out, c->out + w, c->out_len - (size_t)w);
-		c->out_len -= (size_t)w;
+		done += (size_t)w;
 		sent = true;
+	}
+	if (done) { /* what is left to the front, once (not per send) */
+		memmove(c->out, c->out + done, c->out_len - done);
+		c->out_len -= done;
 	}
 	if (!c->out_len)
 		c->has_events = false;
