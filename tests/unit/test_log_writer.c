@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "sink/log_writer.h"
@@ -98,6 +99,94 @@ static void test_json(void **state)
 	jw_free(&w);
 }
 
+/* --- the writer: a write per row live, gathered when reading a file ---- */
+
+static size_t file_text(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, cap - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return n;
+}
+
+static void emit_row(struct bus *bus, struct log_value *v, const char *s,
+		     size_t n, struct ev_bytes *set, struct mt_addr *addrs)
+{
+	struct event ev = { .type = EV_log };
+
+	row(v, s, n, set, 1, addrs);
+	ev.log.schema = &schema;
+	ev.log.values = v;
+	bus_emit(bus, &ev);
+}
+
+/* Live, a row is in the file as soon as it is complete. Reading a capture
+ * file, rows wait (not one write(2) each) and reach the file in order:
+ * around a row too long to gather, when the file is renamed away and
+ * reopened (SIGHUP), and when the writer is freed. */
+static void test_rows_written(void **state)
+{
+	static char text[1 << 21];
+	char dir[] = "/tmp/mailtap-lw-XXXXXX", path[256], old[256];
+	struct ev_bytes set[1] = { EV_STR("a") };
+	struct mt_addr addrs[2];
+	struct log_value v[8];
+	struct log_writer *lw;
+	struct mt_config cfg;
+	struct bus bus;
+	char *big = malloc(300000);
+
+	(void)state;
+	assert_non_null(big);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/test.log", dir);
+	snprintf(old, sizeof(old), "%s/test.log.1", dir);
+	mt_addr_parse("10.0.0.1", &addrs[0]);
+	mt_addr_parse("10.0.0.2", &addrs[1]);
+	memset(big, 'B', 300000);
+	for (int offline = 0; offline < 2; offline++) {
+		config_defaults(&cfg);
+		cfg.log_dir = dir;
+		cfg.lim.log_max_field_string_bytes = 400000;
+		cfg.read_file = offline ? "capture.pcap" : NULL;
+		bus_init(&bus);
+		assert_int_equal(log_writer_new(&lw, &cfg, &bus), 0);
+		assert_int_equal(bus_add(&bus, log_writer_sink(lw)), 0);
+		emit_row(&bus, v, "row-one", 7, set, addrs);
+		file_text(path, text, sizeof(text));
+		/* live: there already; offline: not yet */
+		assert_true((strstr(text, "row-one") != NULL) == !offline);
+		emit_row(&bus, v, "row-two", 7, set, addrs);
+		emit_row(&bus, v, big, 300000, set, addrs); /* too long */
+		emit_row(&bus, v, "row-four", 8, set, addrs);
+		assert_int_equal(rename(path, old), 0);
+		log_writer_reopen(lw);
+		emit_row(&bus, v, "row-five", 8, set, addrs);
+		log_writer_free(&lw);
+
+		file_text(old, text, sizeof(text));
+		assert_non_null(strstr(text, "row-one"));
+		assert_true(strstr(text, "row-one") < strstr(text, "row-two"));
+		assert_true(strstr(text, "row-two") < strstr(text, "BBBB"));
+		assert_true(strstr(text, "BBBB") < strstr(text, "row-four"));
+		assert_true(strstr(text, "row-four") < strstr(text, "#close"));
+		assert_null(strstr(text, "row-five"));
+		file_text(path, text, sizeof(text));
+		assert_non_null(strstr(text, "#fields"));
+		assert_true(strstr(text, "#fields") < strstr(text, "row-five"));
+		assert_true(strstr(text, "row-five") < strstr(text, "#close"));
+		unlink(path);
+		unlink(old);
+	}
+	rmdir(dir);
+	free(big);
+}
+
 /* Byte-at-a-time references for the escapers, whose runs of plain ASCII
  * are found 16 bytes at a time. */
 static size_t ref_escape(const uint8_t *p, size_t n, bool json, char *out)
@@ -175,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_tsv),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_escape_runs),
+		cmocka_unit_test(test_rows_written),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

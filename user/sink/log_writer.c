@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* log_writer.c - Zeek's ASCII writer (spec §8.6) and JSON lines. Rows are
- * written whole with one write(2) as they complete, so a crash loses only
- * rows not yet complete. Owns the files; opens each lazily. */
+/* log_writer.c - Zeek's ASCII writer (spec §8.6) and JSON lines. Live,
+ * rows are written whole with one write(2) as they complete, so a crash
+ * loses only rows not yet complete. Reading a capture file (-r), rows are
+ * gathered in LW_BUF bytes per file and written when that fills, when the
+ * file is closed or reopened, and at the end: a write(2) per row was a
+ * tenth of an offline run. Owns the files; opens each lazily. */
 #include "sink/log_writer.h"
 
 #include <errno.h>
@@ -18,12 +21,15 @@
 
 #define LW_MAX_FILES 16
 #define ROW_MAX (1u << 20)
+#define LW_BUF (256u << 10)
 
 struct log_file {
 	const struct log_schema *schema;
 	int fd;
 	ino_t ino;
 	char path[4096];
+	char *buf; /* rows not written yet (offline only) */
+	size_t len;
 };
 
 struct log_writer {
@@ -36,6 +42,7 @@ struct log_writer {
 	struct jw jw;
 	uint64_t rows;
 	uint64_t errors;
+	bool buffered; /* reading a capture file */
 };
 
 static const char *type_name(enum log_type t)
@@ -82,6 +89,31 @@ static void write_all(struct log_writer *lw, int fd, const char *p, size_t n)
 	}
 }
 
+static void flush_file(struct log_writer *lw, struct log_file *f)
+{
+	if (f->len) {
+		write_all(lw, f->fd, f->buf, f->len);
+		f->len = 0;
+	}
+}
+
+/* A complete row: written, or gathered when buffered. */
+static void put_row(struct log_writer *lw, struct log_file *f, const char *p,
+		    size_t n)
+{
+	if (lw->buffered && !f->buf)
+		f->buf = malloc(LW_BUF); /* without it: a write per row */
+	if (!f->buf || n > LW_BUF) {
+		flush_file(lw, f);
+		write_all(lw, f->fd, p, n);
+		return;
+	}
+	if (f->len + n > LW_BUF)
+		flush_file(lw, f);
+	memcpy(f->buf + f->len, p, n);
+	f->len += n;
+}
+
 static void tsv_header(struct log_writer *lw, struct log_file *f)
 {
 	const struct log_schema *s = f->schema;
@@ -126,6 +158,9 @@ static void close_file(struct log_writer *lw, struct log_file *f)
 {
 	if (f->fd < 0)
 		return;
+	flush_file(lw, f);
+	free(f->buf);
+	f->buf = NULL;
 	if (lw->cfg->log_format == LOG_FORMAT_ZEEK) {
 		char when[32], line[64];
 		int n;
@@ -428,7 +463,7 @@ static void lw_on_event(struct sink *s, const struct event *ev)
 		log_row_json(&lw->jw, sc, ev->log.values);
 		jw_newline(&lw->jw);
 		if (!lw->jw.oom)
-			write_all(lw, f->fd, lw->jw.buf, lw->jw.len);
+			put_row(lw, f, lw->jw.buf, lw->jw.len);
 	} else {
 		n = log_row_tsv(lw->row, ROW_MAX, sc, ev->log.values,
 				&lw->cfg->lim, &trunc, &ctrunc);
@@ -436,7 +471,7 @@ static void lw_on_event(struct sink *s, const struct event *ev)
 			lw->errors++;
 			return;
 		}
-		write_all(lw, f->fd, lw->row, n);
+		put_row(lw, f, lw->row, n);
 	}
 	lw->rows++;
 	if (trunc)
@@ -459,6 +494,7 @@ int log_writer_new(struct log_writer **out, const struct mt_config *cfg,
 	}
 	lw->cfg = cfg;
 	lw->bus = bus;
+	lw->buffered = cfg->read_file != NULL;
 	lw->sink.name = "logs";
 	lw->sink.mask = EV_BIT(EV_log);
 	lw->sink.on_event = lw_on_event;
