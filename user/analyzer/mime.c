@@ -370,11 +370,30 @@ decode_b64_split(struct mime_mail *m, struct mime_entity *e, const uint8_t *p,
 	}
 }
 
+/* Bytes of an entity whose data are its bytes (7bit, 8bit, binary,
+ * unknown): a line and, with crlf, its terminator. In a part of a
+ * multipart a line's CRLF goes out with the next line, since the boundary
+ * owns the last one. */
+static void text_out(struct mime_mail *m, struct mime_entity *e,
+		     const uint8_t *p, size_t n, bool crlf)
+{
+	if (e->parent && e->parent->ctype == CT_MULTIPART) {
+		if (e->crlf_pending)
+			data_out(m, e, (const uint8_t *)"\r\n", 2);
+		if (n)
+			data_out(m, e, p, n);
+		e->crlf_pending = crlf;
+	} else {
+		if (n)
+			data_out(m, e, p, n);
+		if (crlf)
+			data_out(m, e, (const uint8_t *)"\r\n", 2);
+	}
+}
+
 static void decode_line(struct mime_mail *m, struct mime_entity *e,
 			const uint8_t *p, size_t n, bool crlf)
 {
-	bool delay;
-
 	switch (e->enc) {
 	case ENC_QP:
 		decode_qp(m, e, p, n, crlf);
@@ -389,19 +408,7 @@ static void decode_line(struct mime_mail *m, struct mime_entity *e,
 		break;
 	}
 	default:
-		delay = e->parent && e->parent->ctype == CT_MULTIPART;
-		if (delay) {
-			if (e->crlf_pending)
-				data_out(m, e, (const uint8_t *)"\r\n", 2);
-			if (n)
-				data_out(m, e, p, n);
-			e->crlf_pending = crlf;
-		} else {
-			if (n)
-				data_out(m, e, p, n);
-			if (crlf)
-				data_out(m, e, (const uint8_t *)"\r\n", 2);
-		}
+		text_out(m, e, p, n, crlf);
 		break;
 	}
 	if (!merging(m))
@@ -979,7 +986,8 @@ static size_t b64_run(struct mime_mail *m, const uint8_t *data, size_t len,
 
 /* mime_mail_bulk for an entity whose data are its bytes (7bit, 8bit,
  * binary, unknown): the clean lines at the start of DATA go on as one
- * piece, CRLFs included, the bytes decode_line sends line by line. */
+ * piece, ended by the last one's CRLF, the bytes decode_line sends line
+ * by line. */
 static size_t bulk_text(struct mime_mail *m, struct mime_entity *e,
 			const uint8_t *data, size_t len, size_t max_line)
 {
@@ -993,19 +1001,8 @@ static size_t bulk_text(struct mime_mail *m, struct mime_entity *e,
 			break;
 		used += n + 2;
 	}
-	if (!used)
-		return 0;
-	if (e->parent && e->parent->ctype == CT_MULTIPART) {
-		/* a line's CRLF goes out with the next line (the boundary
-		 * owns the last one): the last CRLF waits */
-		if (e->crlf_pending)
-			data_out(m, e, (const uint8_t *)"\r\n", 2);
-		if (used > 2)
-			data_out(m, e, data, used - 2);
-		e->crlf_pending = true;
-	} else {
-		data_out(m, e, data, used);
-	}
+	if (used)
+		text_out(m, e, data, used - 2, true);
 	return used;
 }
 
@@ -1027,7 +1024,7 @@ size_t mime_mail_bulk(struct mime_mail *m, const uint8_t *data, size_t len,
 		 * CRLF: those that decode whole had every character of the
 		 * alphabet (no CR, LF, NUL, '-' or '.'), so they were clean
 		 * lines and need no scan. As many as fit in the pending
-		 * segment at once, */
+		 * segment at once. */
 		if (e->enc == ENC_BASE64 && n >= 32 && n < max_line &&
 		    /* nothing of another packet or entity to send first: if
 		     * a line is not taken, what it raises comes before */

@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-
 static ssize_t gz_read(void *cookie, char *buf, size_t size)
 {
 	int n = gzread((gzFile)cookie, buf, size > 1u << 30 ? 1u << 30 :
