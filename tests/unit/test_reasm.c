@@ -215,6 +215,98 @@ static void test_old_and_huge_ack_ignored(void **state)
 
 /* --- lent bytes: the same as copied ones ---------------------------- */
 
+/* A window that slides over a long stream with no ACK: the buffer stays
+ * within twice the window, bytes move to its front only when fewer are
+ * left than were dropped before them (not once per segment), and the
+ * window still catches a retransmission with other bytes. */
+struct slide {
+	uint64_t delivered;
+	uint64_t inconsistent;
+};
+
+static void s_deliver(void *arg, uint64_t off, const uint8_t *p, size_t n)
+{
+	(void)off;
+	(void)p;
+	((struct slide *)arg)->delivered += n;
+}
+
+static void s_gap(void *arg, uint64_t off, uint64_t len)
+{
+	(void)arg;
+	(void)off;
+	(void)len;
+	fail();
+}
+
+static void s_inc(void *arg, uint64_t off, uint64_t len)
+{
+	(void)off;
+	(void)len;
+	((struct slide *)arg)->inconsistent++;
+}
+
+static void slide_bytes(uint8_t *b, uint64_t off, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)((off + i) * 7 + 3);
+}
+
+static void test_window_slides(void **state)
+{
+	static const struct reasm_ops sops = { s_deliver, s_gap, s_inc };
+	enum { SEG = 1000, NSEG = 400 };
+	struct reasm_dir d;
+	struct reasm_acct a = { 0 };
+	struct slide o = { 0 };
+	uint8_t b[SEG];
+	unsigned int moves = 0;
+	uint32_t head = 0;
+	bool slid = false;
+
+	(void)state;
+	reasm_init(&d, &sops, &o, &a, 1 << 20);
+	reasm_start(&d, 5);
+	for (uint64_t k = 0; k < NSEG; k++) {
+		slide_bytes(b, k * SEG, SEG);
+		reasm_segment(&d, 5 + (uint32_t)(k * SEG), b, SEG);
+		assert_true(d.tail_len <= REASM_TAIL_MAX);
+		assert_true(d.tail_cap <= 2 * REASM_TAIL_MAX);
+		assert_true(d.tail_head + d.tail_len <= d.tail_cap);
+		assert_int_equal(a.mem_bytes, d.tail_len);
+		if (d.tail_head < head)
+			moves++;
+		slid |= d.tail_head > 0;
+		head = d.tail_head;
+	}
+	assert_int_equal(o.delivered, (uint64_t)NSEG * SEG);
+	assert_int_equal(d.tail_len, REASM_TAIL_MAX);
+	assert_true(slid);
+	/* 400 kB through a 64 KiB window: a move per 64 KiB, not per segment */
+	assert_true(moves <= NSEG * SEG / REASM_TAIL_MAX + 1);
+
+	/* the same bytes again, the last ten segments: consistent */
+	slide_bytes(b, (NSEG - 10) * SEG, SEG);
+	reasm_segment(&d, 5 + (NSEG - 10) * SEG, b, SEG);
+	assert_int_equal(o.inconsistent, 0);
+	/* other bytes there: caught */
+	b[SEG / 2] ^= 0xff;
+	reasm_segment(&d, 5 + (NSEG - 10) * SEG, b, SEG);
+	assert_int_equal(o.inconsistent, 1);
+
+	/* an ACK leaves the last 500 bytes, still compared */
+	reasm_ack(&d, 5 + NSEG * SEG - 500);
+	assert_int_equal(d.tail_len, 500);
+	assert_int_equal(a.mem_bytes, 500);
+	slide_bytes(b, NSEG * SEG - SEG, SEG);
+	b[SEG - 1] ^= 1;
+	reasm_segment(&d, 5 + NSEG * SEG - SEG, b, SEG);
+	assert_int_equal(o.inconsistent, 2);
+	reasm_free(&d);
+	assert_int_equal(a.mem_bytes, 0);
+	reasm_acct_free(&a);
+}
+
 struct trace {
 	uint64_t h;      /* of every callback and its bytes */
 	uint64_t next;
@@ -514,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_cap_hit),
 		cmocka_unit_test(test_fin_and_flush),
 		cmocka_unit_test(test_old_and_huge_ack_ignored),
+		cmocka_unit_test(test_window_slides),
 		cmocka_unit_test(test_lent_same_as_copied),
 		cmocka_unit_test(test_lent_list),
 		cmocka_unit_test(test_lent_many_directions),

@@ -67,8 +67,8 @@ static void window_drop(struct reasm_dir *d, uint64_t k)
 
 	d->tail_off += k;
 	if (c) {
-		memmove(d->tail, d->tail + c, d->tail_len - c);
-		d->tail_len -= c;
+		d->tail_len -= (uint32_t)c;
+		d->tail_head = d->tail_len ? d->tail_head + (uint32_t)c : 0;
 		d->acct->mem_bytes -= c;
 		k -= c;
 	}
@@ -90,24 +90,39 @@ static void window_drop(struct reasm_dir *d, uint64_t k)
 	}
 }
 
-/* Room for NEED copied bytes (at most REASM_TAIL_MAX) in the tail. */
+/* Room for NEED copied bytes (at most REASM_TAIL_MAX) in the tail, from
+ * tail + tail_head. The bytes move to the front only when fewer are left
+ * than were dropped before them, so each byte dropped pays for at most
+ * one moved: a full window sliding over a stream costs one copy a byte,
+ * not a memmove of the window per segment. */
 static bool tail_room(struct reasm_dir *d, size_t need)
 {
 	size_t ncap = d->tail_cap ? d->tail_cap : 256;
 	uint8_t *nb;
 
-	if (need <= d->tail_cap)
+	if (d->tail_head + need <= d->tail_cap)
 		return true;
-	while (ncap < need)
+	if (d->tail_head >= d->tail_len && need <= d->tail_cap) {
+		memmove(d->tail, d->tail + d->tail_head, d->tail_len);
+		d->tail_head = 0;
+		return true;
+	}
+	while (ncap < d->tail_head + need)
 		ncap *= 2;
-	if (ncap > REASM_TAIL_MAX)
-		ncap = REASM_TAIL_MAX;
-	nb = realloc(d->tail, ncap);
-	if (!nb)
-		return false;
-	d->tail = nb;
-	d->tail_cap = ncap;
-	return true;
+	if (ncap > 2 * REASM_TAIL_MAX)
+		ncap = 2 * REASM_TAIL_MAX;
+	if (ncap != d->tail_cap) {
+		nb = realloc(d->tail, ncap);
+		if (!nb)
+			return false;
+		d->tail = nb;
+		d->tail_cap = (uint32_t)ncap;
+	}
+	if (d->tail_head + need > d->tail_cap) { /* at the cap: to the front */
+		memmove(d->tail, d->tail + d->tail_head, d->tail_len);
+		d->tail_head = 0;
+	}
+	return need <= d->tail_cap;
 }
 
 /* Copy the lent bytes into the tail (they are going away). */
@@ -123,8 +138,9 @@ static void materialize(struct reasm_dir *d)
 		return;
 	}
 	for (unsigned int i = 0; i < l->nrefs; i++) {
-		memcpy(d->tail + d->tail_len, l->refs[i].p, l->refs[i].len);
-		d->tail_len += l->refs[i].len;
+		memcpy(d->tail + d->tail_head + d->tail_len, l->refs[i].p,
+		       l->refs[i].len);
+		d->tail_len += (uint32_t)l->refs[i].len;
 	}
 	l->nrefs = 0;
 	l->bytes = 0;
@@ -187,8 +203,8 @@ static void tail_add(struct reasm_dir *d, uint64_t off, const uint8_t *p,
 		window_drop(d, window_len(d) + n);
 		return;
 	}
-	memcpy(d->tail + d->tail_len, p, n);
-	d->tail_len += n;
+	memcpy(d->tail + d->tail_head + d->tail_len, p, n);
+	d->tail_len += (uint32_t)n;
 	d->acct->mem_bytes += n;
 }
 
@@ -243,7 +259,7 @@ static bool window_matches(const struct reasm_dir *d, uint64_t off,
 	uint64_t at = d->tail_off;
 
 	for (int i = -1; i < nrefs && lo < hi; i++) {
-		const uint8_t *q = i < 0 ? d->tail : l->refs[i].p;
+		const uint8_t *q = i < 0 ? d->tail + d->tail_head : l->refs[i].p;
 		uint64_t len = i < 0 ? d->tail_len : l->refs[i].len;
 		uint64_t e = at + len < hi ? at + len : hi;
 

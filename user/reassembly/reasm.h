@@ -68,11 +68,13 @@ struct reasm_dir {
 	uint32_t lent_idx; /* 1 + index in acct->lent; 0: none lent */
 	/* Delivered bytes the peer has not acknowledged yet, kept to detect
 	 * inconsistent retransmissions (capped; freed as ACKs arrive): the
-	 * window from stream offset tail_off is tail_len copied bytes, then
-	 * any lent ones still in the source's memory (acct->lent). */
+	 * window from stream offset tail_off is tail_len copied bytes at
+	 * tail + tail_head, then any lent ones still in the source's memory
+	 * (acct->lent). Dropping from the front only moves tail_head. */
 	uint8_t *tail;
-	size_t tail_len;
-	size_t tail_cap;
+	uint32_t tail_head;
+	uint32_t tail_len;
+	uint32_t tail_cap;
 	uint64_t tail_off; /* stream offset of tail[0] */
 	uint64_t max_ooo;  /* cap on ooo_bytes */
 	const struct reasm_ops *ops;
@@ -80,6 +82,9 @@ struct reasm_dir {
 	struct reasm_acct *acct;
 };
 
+/* The window keeps at most REASM_TAIL_MAX bytes; its buffer is at most
+ * twice that, so that dropping from the front and appending never move
+ * more bytes than were dropped. */
 #define REASM_TAIL_MAX (64u * 1024)
 
 void reasm_init(struct reasm_dir *d, const struct reasm_ops *ops, void *arg,
