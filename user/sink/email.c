@@ -177,10 +177,28 @@ int email_split_mime(const void *vs, size_t len, struct email_piece *out,
 	return n;
 }
 
+static const bool ip_chars[256] = {
+	['0' ... '9'] = true, ['a' ... 'f'] = true, ['A' ... 'F'] = true,
+	[':'] = true, ['.'] = true,
+};
+
 static bool ip_char(unsigned char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	       (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+	return ip_chars[c];
+}
+
+/* Could [p, p+n) be an IPv4 address: digits and exactly three dots? */
+static bool dotted_quad(const unsigned char *p, size_t n)
+{
+	unsigned int dots = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '.')
+			dots++;
+		else if (p[i] < '0' || p[i] > '9')
+			return false;
+	}
+	return dots == 3;
 }
 
 static bool wrapped(unsigned char before, unsigned char after, bool has_b,
@@ -220,6 +238,8 @@ int email_extract_ips(const void *vs, size_t len, bool check_wrapping,
 			e--;
 		if (e - s < 2 || e - s >= sizeof(tmp))
 			continue;
+		if (!memchr(p + s, ':', e - s) && !dotted_quad(p + s, e - s))
+			continue; /* inet_pton would say no: spare the call */
 		memcpy(tmp, p + s, e - s);
 		tmp[e - s] = '\0';
 		memset(&out[n], 0, sizeof(out[n]));

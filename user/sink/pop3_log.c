@@ -334,12 +334,21 @@ static void on_reply(struct pop3_log *pl, const struct event *ev,
 		     struct p3conn *pc)
 {
 	struct ev_bytes cmd = ev->pop3_reply.cmd, msg = ev->pop3_reply.msg;
-	int n = snprintf(pc->last_reply, sizeof(pc->last_reply), "%.*s %.*s",
-			 (int)cmd.len, (const char *)cmd.p,
-			 (int)(msg.len > 400 ? 400 : msg.len),
-			 (const char *)msg.p);
+	/* "CMD MSG", MSG cut at 400 bytes and, as a C string, at a NUL */
+	size_t c = strnlen((const char *)cmd.p, cmd.len), m;
+	const char *z;
 
-	pc->last_reply_len = n < 0 ? 0 : (size_t)n;
+	if (c > sizeof(pc->last_reply) - 402)
+		c = sizeof(pc->last_reply) - 402;
+	m = msg.len > 400 ? 400 : msg.len;
+	if (m && (z = memchr(msg.p, '\0', m)))
+		m = (size_t)(z - (const char *)msg.p);
+	memcpy(pc->last_reply, cmd.p, c);
+	pc->last_reply[c] = ' ';
+	if (m)
+		memcpy(pc->last_reply + c + 1, msg.p, m);
+	pc->last_reply[c + 1 + m] = '\0';
+	pc->last_reply_len = c + 1 + m;
 	if (!pc->last_cmd_ignored)
 		legacy_print(pl, "%.6f #%u < %s\n", ev->ts, pc->legacy_id,
 			     pc->last_reply);
