@@ -6,6 +6,8 @@
 #   BENCH_LIVE=1       also run the live benchmarks (root, network namespaces)
 #   BENCH_REAL_MB=100  size of the real-software capture (0: none; root)
 #   BENCH_KEEP=1       keep the work directory
+#   BENCH_PCAP=FILE    also measure the offline figures on this capture
+#                      (one made by another generator, or a real one)
 set -eu
 build=${1:-build-release}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +28,11 @@ secs() { # run a command, print its elapsed seconds (best of $reps)
 	echo "$best"
 }
 div() { echo "scale=3; $1 / $2" | bc -l; }
+tshark_fields() {
+	tshark -r "$1" -T fields -e smtp.req.command -e smtp.req.parameter \
+		-e smtp.response.code -e pop.request.command \
+		-e pop.request.parameter -e imf.from -e imf.to -e imf.subject
+}
 maxrss_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 
 cc -O3 -Wall -Wextra -Werror -o "$work/memchr_scan" "$top/tools/bench/memchr_scan.c"
@@ -36,16 +43,17 @@ sessions=$(python3 "$top/tools/gen_mailcap.py" -o "$cap" --size "$mb" --smtp 40 
 	sed -n 's/.*: \([0-9]*\) sessions.*/\1/p')
 capmb=$(echo "scale=1; $(stat -c %s "$cap") / 1000000" | bc -l)
 fig "capture (tools/gen_mailcap.py)" "$capmb MB, $sessions sessions"
-cat "$cap" >/dev/null # page cache
+# the new file written back (no writeback during a timed run), then in
+# the page cache
+sync
+cat "$cap" >/dev/null
 
 # 1. offline throughput -------------------------------------------------------
 reps=3
 t_plain=$(secs "$build/mailtapd" -r "$cap" -L "$work/l1" --file-hashes none)
 t_hash=$(secs "$build/mailtapd" -r "$cap" -L "$work/l2")
 reps=1
-t_tshark=$(secs tshark -r "$cap" -T fields -e smtp.req.command -e smtp.req.parameter \
-	-e smtp.response.code -e pop.request.command -e pop.request.parameter \
-	-e imf.from -e imf.to -e imf.subject)
+t_tshark=$(secs tshark_fields "$cap")
 memchr=$("$work/memchr_scan" "$cap" | awk '{print $1}')
 mt=$(div "$capmb" "$t_plain")
 mth=$(div "$capmb" "$t_hash")
@@ -68,13 +76,12 @@ if [ "${BENCH_REAL_MB:-100}" != 0 ] && [ "$(id -u)" = 0 ] &&
 		"${BENCH_REAL_MB:-100}" 2>/dev/null | sed -n 's/ sessions//p') &&
 	[ -n "$rsess" ]; then
 	rmb=$(echo "scale=1; $(stat -c %s "$work/real.pcap") / 1000000" | bc -l)
+	sync
 	cat "$work/real.pcap" >/dev/null
 	reps=3
 	t_rplain=$(secs "$build/mailtapd" -r "$work/real.pcap" -L "$work/lr" --file-hashes none)
 	reps=1
-	t_rtshark=$(secs tshark -r "$work/real.pcap" -T fields -e smtp.req.command \
-		-e smtp.req.parameter -e smtp.response.code -e pop.request.command \
-		-e pop.request.parameter -e imf.from -e imf.to -e imf.subject)
+	t_rtshark=$(secs tshark_fields "$work/real.pcap")
 	rmemchr=$("$work/memchr_scan" "$work/real.pcap" | awk '{print $1}')
 	rmt=$(div "$rmb" "$t_rplain")
 	rts=$(div "$rmb" "$t_rtshark")
@@ -86,6 +93,34 @@ if [ "${BENCH_REAL_MB:-100}" != 0 ] && [ "$(id -u)" = 0 ] &&
 	r_rmemchr=$(echo "scale=1; 100 * $rmt / $rmemchr" | bc -l)
 	fig "real capture: ratio mailtap/tshark, mailtap/memchr" "${r_rtshark}x, ${r_rmemchr}%"
 	real_summary=", real capture ${r_rtshark}x / ${r_rmemchr}%"
+fi
+
+# the same on a capture given by the user (another generator's, or one
+# from a mail host): sessions are the connections in smtp.log and
+# pop3.log ---------------------------------------------------------------
+user_summary=""
+if [ -n "${BENCH_PCAP:-}" ]; then
+	upcap=$(realpath "$BENCH_PCAP")
+	umb=$(echo "scale=1; $(stat -c %s "$upcap") / 1000000" | bc -l)
+	cat "$upcap" >/dev/null
+	reps=3
+	t_uplain=$(secs "$build/mailtapd" -r "$upcap" -L "$work/lu" --file-hashes none)
+	reps=1
+	"$build/mailtapd" -r "$upcap" -L "$work/lus" --file-hashes none
+	usess=$(cat "$work"/lus/smtp.log "$work"/lus/pop3.log 2>/dev/null |
+		grep -v '^#' | cut -f2 | sort -u | wc -l)
+	t_utshark=$(secs tshark_fields "$upcap")
+	umemchr=$("$work/memchr_scan" "$upcap" | awk '{print $1}')
+	umt=$(div "$umb" "$t_uplain")
+	uts=$(div "$umb" "$t_utshark")
+	fig "BENCH_PCAP $(basename "$upcap")" "$umb MB, $usess sessions"
+	fig "BENCH_PCAP: mailtapd -r, logs, no file hashes" "$umt MB/s, $(div "$usess" "$t_uplain") sessions/s"
+	fig "BENCH_PCAP: tshark -T fields smtp/pop/imf" "$uts MB/s"
+	fig "BENCH_PCAP: memchr scan" "$umemchr MB/s"
+	r_utshark=$(div "$umt" "$uts")
+	r_umemchr=$(echo "scale=1; 100 * $umt / $umemchr" | bc -l)
+	fig "BENCH_PCAP: ratio mailtap/tshark, mailtap/memchr" "${r_utshark}x, ${r_umemchr}%"
+	user_summary=", BENCH_PCAP ${r_utshark}x / ${r_umemchr}%"
 fi
 
 # callgrind: instructions per payload byte in the analyzer stage -------------
@@ -123,4 +158,4 @@ if [ "${BENCH_LIVE:-1}" = 1 ] && [ "$(id -u)" = 0 ] && [ -x "$top/tools/bench/li
 	live_summary=$(tail -1 "$work/live.out")
 fi
 
-echo "SUMMARY: mailtap/tshark ${r_tshark}x, mailtap/memchr ${r_memchr}%, ${mt} MB/s offline${real_summary}${live_summary:+, $live_summary}"
+echo "SUMMARY: mailtap/tshark ${r_tshark}x, mailtap/memchr ${r_memchr}%, ${mt} MB/s offline${real_summary}${user_summary}${live_summary:+, $live_summary}"
