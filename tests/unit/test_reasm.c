@@ -562,6 +562,30 @@ static void test_lent_many_directions(void **state)
 }
 
 /* Two directions lent bytes: freeing one keeps the other on the list. */
+/* A retransmission of lent bytes, nothing copied yet: the window is only
+ * references (no tail buffer at all). */
+static void test_rexmit_of_lent_only(void **state)
+{
+	static const uint8_t seg[] = "HELO x\r\n";
+	struct reasm_dir d;
+	struct out o;
+	struct reasm_acct a;
+
+	(void)state;
+	setup(&d, &o, &a, 7, 1 << 20);
+	reasm_segment_lent(&d, 7, seg, 8);
+	assert_null(d.tail);
+	reasm_segment_lent(&d, 7, seg, 8);
+	assert_int_equal(o.inconsistent, 0);
+	reasm_segment_lent(&d, 7, (const uint8_t *)"HELO y\r\n", 8);
+	assert_int_equal(o.inconsistent, 1);
+	assert_int_equal(o.len, 8);
+	reasm_release(&a);
+	reasm_free(&d);
+	reasm_acct_free(&a);
+	assert_int_equal(a.mem_bytes, 0);
+}
+
 static void test_lent_list(void **state)
 {
 	struct reasm_dir d[3];
@@ -609,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_window_slides),
 		cmocka_unit_test(test_lent_same_as_copied),
 		cmocka_unit_test(test_lent_list),
+		cmocka_unit_test(test_rexmit_of_lent_only),
 		cmocka_unit_test(test_lent_many_directions),
 	};
 

@@ -259,7 +259,8 @@ static bool window_matches(const struct reasm_dir *d, uint64_t off,
 	uint64_t at = d->tail_off;
 
 	for (int i = -1; i < nrefs && lo < hi; i++) {
-		const uint8_t *q = i < 0 ? d->tail + d->tail_head : l->refs[i].p;
+		const uint8_t *q = i >= 0 ? l->refs[i].p
+				   : d->tail ? d->tail + d->tail_head : NULL;
 		uint64_t len = i < 0 ? d->tail_len : l->refs[i].len;
 		uint64_t e = at + len < hi ? at + len : hi;
 
