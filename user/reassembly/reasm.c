@@ -68,7 +68,11 @@ static void window_drop(struct reasm_dir *d, uint64_t k)
 	d->tail_off += k;
 	if (c) {
 		d->tail_len -= (uint32_t)c;
-		d->tail_head = d->tail_len ? d->tail_head + (uint32_t)c : 0;
+		d->tail_head += (uint32_t)c;
+		if (d->tail_head >= d->tail_cap)
+			d->tail_head -= d->tail_cap;
+		if (!d->tail_len)
+			d->tail_head = 0;
 		d->acct->mem_bytes -= c;
 		k -= c;
 	}
@@ -90,39 +94,54 @@ static void window_drop(struct reasm_dir *d, uint64_t k)
 	}
 }
 
-/* Room for NEED copied bytes (at most REASM_TAIL_MAX) in the tail, from
- * tail + tail_head. The bytes move to the front only when fewer are left
- * than were dropped before them, so each byte dropped pays for at most
- * one moved: a full window sliding over a stream costs one copy a byte,
- * not a memmove of the window per segment. */
+/* The copied bytes are a ring: tail_len bytes from tail + tail_head,
+ * wrapping at tail_cap. Dropping from the front moves tail_head, adding
+ * writes after the last byte: a full window sliding over a stream costs
+ * one copy a byte, never a move of the window. */
+
+/* Room for NEED copied bytes (at most REASM_TAIL_MAX) in the ring. */
 static bool tail_room(struct reasm_dir *d, size_t need)
 {
-	size_t ncap = d->tail_cap ? d->tail_cap : 256;
+	size_t ncap = d->tail_cap ? d->tail_cap : 256, first;
 	uint8_t *nb;
 
-	if (d->tail_head + need <= d->tail_cap)
+	if (need <= d->tail_cap)
 		return true;
-	if (d->tail_head >= d->tail_len && need <= d->tail_cap) {
-		memmove(d->tail, d->tail + d->tail_head, d->tail_len);
-		d->tail_head = 0;
-		return true;
-	}
-	while (ncap < d->tail_head + need)
+	while (ncap < need)
 		ncap *= 2;
-	if (ncap > 2 * REASM_TAIL_MAX)
-		ncap = 2 * REASM_TAIL_MAX;
-	if (ncap != d->tail_cap) {
-		nb = realloc(d->tail, ncap);
-		if (!nb)
-			return false;
-		d->tail = nb;
-		d->tail_cap = (uint32_t)ncap;
-	}
-	if (d->tail_head + need > d->tail_cap) { /* at the cap: to the front */
-		memmove(d->tail, d->tail + d->tail_head, d->tail_len);
-		d->tail_head = 0;
-	}
-	return need <= d->tail_cap;
+	if (ncap > REASM_TAIL_MAX)
+		ncap = REASM_TAIL_MAX;
+	if (need > ncap || !(nb = malloc(ncap)))
+		return false;
+	/* the bytes in order, from the front of the new buffer */
+	first = d->tail_cap - d->tail_head;
+	if (first > d->tail_len)
+		first = d->tail_len;
+	if (first)
+		memcpy(nb, d->tail + d->tail_head, first);
+	if (d->tail_len > first)
+		memcpy(nb + first, d->tail, d->tail_len - first);
+	free(d->tail);
+	d->tail = nb;
+	d->tail_cap = (uint32_t)ncap;
+	d->tail_head = 0;
+	return true;
+}
+
+/* Append n bytes to the ring (room checked). */
+static void tail_put(struct reasm_dir *d, const uint8_t *p, size_t n)
+{
+	size_t at = d->tail_head + d->tail_len, first;
+
+	if (!n)
+		return;
+	if (at >= d->tail_cap)
+		at -= d->tail_cap;
+	first = d->tail_cap - at < n ? d->tail_cap - at : n;
+	memcpy(d->tail + at, p, first);
+	if (n > first)
+		memcpy(d->tail, p + first, n - first);
+	d->tail_len += (uint32_t)n;
 }
 
 /* Copy the lent bytes into the tail (they are going away). */
@@ -137,11 +156,8 @@ static void materialize(struct reasm_dir *d)
 		window_drop(d, window_len(d));
 		return;
 	}
-	for (unsigned int i = 0; i < l->nrefs; i++) {
-		memcpy(d->tail + d->tail_head + d->tail_len, l->refs[i].p,
-		       l->refs[i].len);
-		d->tail_len += (uint32_t)l->refs[i].len;
-	}
+	for (unsigned int i = 0; i < l->nrefs; i++)
+		tail_put(d, l->refs[i].p, l->refs[i].len);
 	l->nrefs = 0;
 	l->bytes = 0;
 }
@@ -203,8 +219,7 @@ static void tail_add(struct reasm_dir *d, uint64_t off, const uint8_t *p,
 		window_drop(d, window_len(d) + n);
 		return;
 	}
-	memcpy(d->tail + d->tail_head + d->tail_len, p, n);
-	d->tail_len += (uint32_t)n;
+	tail_put(d, p, n);
 	d->acct->mem_bytes += n;
 }
 
@@ -257,11 +272,19 @@ static bool window_matches(const struct reasm_dir *d, uint64_t off,
 	const struct reasm_lent *l = lent_of(d);
 	int nrefs = l ? (int)l->nrefs : 0;
 	uint64_t at = d->tail_off;
+	/* the ring's two pieces (-2: to its end, -1: wrapped), then refs */
+	size_t first = d->tail_cap - d->tail_head;
 
-	for (int i = -1; i < nrefs && lo < hi; i++) {
-		const uint8_t *q = i >= 0 ? l->refs[i].p
-				   : d->tail ? d->tail + d->tail_head : NULL;
-		uint64_t len = i < 0 ? d->tail_len : l->refs[i].len;
+	if (first > d->tail_len)
+		first = d->tail_len;
+	for (int i = -2; i < nrefs && lo < hi; i++) {
+		const uint8_t *q = i >= 0  ? l->refs[i].p
+				   : !d->tail ? NULL /* nothing copied */
+				   : i == -2 ? d->tail + d->tail_head
+					     : d->tail;
+		uint64_t len = i >= 0  ? l->refs[i].len
+			       : i == -2 ? first
+					 : d->tail_len - first;
 		uint64_t e = at + len < hi ? at + len : hi;
 
 		if (lo < e) {

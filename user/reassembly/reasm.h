@@ -68,9 +68,9 @@ struct reasm_dir {
 	uint32_t lent_idx; /* 1 + index in acct->lent; 0: none lent */
 	/* Delivered bytes the peer has not acknowledged yet, kept to detect
 	 * inconsistent retransmissions (capped; freed as ACKs arrive): the
-	 * window from stream offset tail_off is tail_len copied bytes at
-	 * tail + tail_head, then any lent ones still in the source's memory
-	 * (acct->lent). Dropping from the front only moves tail_head. */
+	 * window from stream offset tail_off is tail_len copied bytes, a
+	 * ring from tail + tail_head wrapping at tail_cap, then any lent
+	 * ones still in the source's memory (acct->lent). */
 	uint8_t *tail;
 	uint32_t tail_head;
 	uint32_t tail_len;
@@ -82,9 +82,6 @@ struct reasm_dir {
 	struct reasm_acct *acct;
 };
 
-/* The window keeps at most REASM_TAIL_MAX bytes; its buffer is at most
- * twice that, so that dropping from the front and appending never move
- * more bytes than were dropped. */
 #define REASM_TAIL_MAX (64u * 1024)
 
 void reasm_init(struct reasm_dir *d, const struct reasm_ops *ops, void *arg,
