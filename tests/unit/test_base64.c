@@ -380,8 +380,9 @@ static void test_whole_lines(void **state)
 }
 
 /* b64_decode_lines: runs of up to 5 lines of 32..100 characters, CRLF
- * between them, decode one after the other as line by line, into exactly
- * their bytes (ASan); a bad character in line j stops the run at j. */
+ * after each, decode one after the other as line by line, into exactly
+ * their bytes (ASan); a bad character in line j, or a line j not ended
+ * by CRLF, stops the run at j. */
 static void lines_in_a_row(void **state)
 {
 	static const char alpha[] =
@@ -423,6 +424,17 @@ static void lines_in_a_row(void **state)
 				assert_int_equal(n, wide ? badl : 0);
 				assert_memory_equal(out, ref, n * olen);
 				in[at] = keep;
+				if (badl < k) { /* a line not ended by CRLF */
+					at = badl * stride + len + badl % 2;
+					keep = in[at];
+					in[at] = 'A';
+					b64_init(&d, NULL);
+					n = b64_decode_lines(&d, in, len, stride,
+							     k, out);
+					assert_int_equal(n, wide ? badl : 0);
+					assert_memory_equal(out, ref, n * olen);
+					in[at] = keep;
+				}
 				free(out);
 			}
 		}

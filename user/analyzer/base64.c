@@ -390,6 +390,12 @@ bool b64_decode_whole(struct b64_dec *d, const uint8_t *in, size_t len,
 	return b64_decode_lines(d, in, len, len, 1, out) == 1;
 }
 
+/* Lines apart (STRIDE > LEN) end in CRLF: the line at P does. */
+static inline bool line_ends(const uint8_t *p, size_t len, size_t stride)
+{
+	return stride == len || (p[len] == '\r' && p[len + 1] == '\n');
+}
+
 size_t b64_decode_lines(struct b64_dec *d, const uint8_t *in, size_t len,
 			size_t stride, size_t k, uint8_t *out)
 {
@@ -402,12 +408,13 @@ size_t b64_decode_lines(struct b64_dec *d, const uint8_t *in, size_t len,
 		return 0;
 	/* the level is chosen once for all lines: a call each */
 	if (level == SIMD_VBMI && len >= 64) {
-		while (i < k && vbmi_groups(in + i * stride, len,
-					    out + i * olen) == len)
+		while (i < k && line_ends(in + i * stride, len, stride) &&
+		       vbmi_groups(in + i * stride, len, out + i * olen) == len)
 			i++;
 		return i;
 	}
-	while (i < k && avx2_groups(in + i * stride, len, out + i * olen) == len)
+	while (i < k && line_ends(in + i * stride, len, stride) &&
+	       avx2_groups(in + i * stride, len, out + i * olen) == len)
 		i++;
 	return i;
 #else

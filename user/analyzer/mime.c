@@ -962,16 +962,16 @@ static size_t b64_run(struct mime_mail *m, const uint8_t *data, size_t len,
 		return 0; /* b64_decode_lines would decline */
 	for (;;) {
 		const uint8_t *d = data + total * stride;
-		size_t left = len - total * stride, cap = seg_cap(m), k = 0;
+		size_t left = len - total * stride, cap = seg_cap(m), k;
 		size_t room = m->seg.len < cap ? (cap - m->seg.len) / olen : 0;
 		size_t got;
 		uint8_t *dst;
 
 		if (room > B64_RUN)
 			room = B64_RUN;
-		while (k < room && (k + 1) * stride <= left &&
-		       d[k * stride + n] == '\r' && d[k * stride + n + 1] == '\n')
-			k++;
+		/* whole lines only; b64_decode_lines stops at one not
+		 * ended by CRLF */
+		k = left / stride < room ? left / stride : room;
 		if (!k || !(dst = seg_tail(m, e, k * olen)))
 			break;
 		got = b64_decode_lines(&e->b64, d, n, stride, k, dst);
