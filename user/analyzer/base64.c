@@ -206,7 +206,7 @@ static const int8_t b64_vbmi_lut[128] = {
 #define B64_VBMI_TARGET "avx512f,avx512bw,avx512vbmi"
 
 __attribute__((target(B64_VBMI_TARGET))) static inline bool
-vbmi_block(const uint8_t *restrict in, uint8_t *restrict out)
+vbmi_vec(__m512i c, uint8_t *restrict out)
 {
 	const __m512i lut0 = _mm512_loadu_si512(b64_vbmi_lut);
 	const __m512i lut1 = _mm512_loadu_si512(b64_vbmi_lut + 64);
@@ -216,7 +216,6 @@ vbmi_block(const uint8_t *restrict in, uint8_t *restrict out)
 		60, 61, 62, 56, 57, 58, 52, 53, 54, 48, 49, 50, 44, 45, 46, 40,
 		41, 42, 36, 37, 38, 32, 33, 34, 28, 29, 30, 24, 25, 26, 20, 21,
 		22, 16, 17, 18, 12, 13, 14, 8, 9, 10, 4, 5, 6, 0, 1, 2);
-	__m512i c = _mm512_loadu_si512(in);
 	__m512i v = _mm512_permutex2var_epi8(lut0, c, lut1);
 
 	if (_mm512_movepi8_mask(_mm512_or_si512(v, c)))
@@ -226,6 +225,59 @@ vbmi_block(const uint8_t *restrict in, uint8_t *restrict out)
 	_mm512_mask_storeu_epi8(out, 0x0000ffffffffffffull,
 				_mm512_permutexvar_epi8(pack, v));
 	return true;
+}
+
+__attribute__((target(B64_VBMI_TARGET))) static inline bool
+vbmi_block(const uint8_t *restrict in, uint8_t *restrict out)
+{
+	return vbmi_vec(_mm512_loadu_si512(in), out);
+}
+
+/* Characters c..c+63 of a run of lines of LEN >= 64 characters, each
+ * followed by CRLF: at most one line end falls in them, skipped by taking
+ * the characters after it from a load two bytes further on. */
+__attribute__((target(B64_VBMI_TARGET))) static inline bool
+vbmi_run_block(const uint8_t *restrict in, size_t line, size_t col,
+	       size_t len, uint8_t *restrict out)
+{
+	const uint8_t *src = in + line * (len + 2) + col;
+	__m512i v = _mm512_loadu_si512(src);
+	size_t j = len - col; /* characters before the line's end */
+
+	if (j < 64)
+		v = _mm512_mask_blend_epi8(~0ull << j, v,
+					   _mm512_loadu_si512(src + 2));
+	return vbmi_vec(v, out);
+}
+
+/* K lines of LEN >= 64 characters (a multiple of 4), each followed by
+ * CRLF (checked before), decoded as one run of characters: 64 at a time
+ * across the line ends, where decoding line by line takes two blocks for
+ * a 76-character line. Returns the lines before the first block that
+ * failed (the line a bad character is in, or the one before it). */
+__attribute__((target(B64_VBMI_TARGET))) static size_t
+vbmi_lines(const uint8_t *restrict in, size_t len, size_t k,
+	   uint8_t *restrict out)
+{
+	size_t total = k * len, c = 0, line = 0, col = 0;
+
+	for (; c + 64 <= total; c += 64) {
+		if (!vbmi_run_block(in, line, col, len, out + c / 4 * 3))
+			return line;
+		col += 64;
+		if (col >= len) {
+			col -= len;
+			line++;
+		}
+	}
+	if (c < total) { /* the last characters: a block ending with them */
+		c = total - 64;
+		line = c / len;
+		if (!vbmi_run_block(in, line, c - line * len, len,
+				    out + c / 4 * 3))
+			return line;
+	}
+	return k;
 }
 
 /* avx2_groups' way with 64-character blocks, for LEN >= 64. */
@@ -406,10 +458,15 @@ size_t b64_decode_lines(struct b64_dec *d, const uint8_t *in, size_t len,
 	if (len < 32 || (len & 3) || d->next || d->padding ||
 	    level < SIMD_AVX2)
 		return 0;
-	/* the level is chosen once for all lines: a call each */
+	/* the level is chosen once for all lines */
+	if (level == SIMD_VBMI && len >= 64 && stride == len + 2) {
+		while (i < k && line_ends(in + i * stride, len, stride))
+			i++;
+		return i ? vbmi_lines(in, len, i, out) : 0;
+	}
 	if (level == SIMD_VBMI && len >= 64) {
-		while (i < k && line_ends(in + i * stride, len, stride) &&
-		       vbmi_groups(in + i * stride, len, out + i * olen) == len)
+		while (i < k && vbmi_groups(in + i * stride, len,
+					    out + i * olen) == len)
 			i++;
 		return i;
 	}
