@@ -138,7 +138,7 @@ ssse3_groups(const uint8_t *restrict in, size_t len, uint8_t *restrict out)
  * that blocks may overlap; false if any character is outside the
  * alphabet (nothing stored then). */
 __attribute__((target("avx2"))) static inline bool
-avx2_block(const uint8_t *restrict in, uint8_t *restrict out)
+avx2_vec(__m256i c, uint8_t *restrict out)
 {
 	const __m256i lut_lo = _mm256_setr_epi8(B64_LUT_LO, B64_LUT_LO);
 	const __m256i lut_hi = _mm256_setr_epi8(B64_LUT_HI, B64_LUT_HI);
@@ -146,7 +146,6 @@ avx2_block(const uint8_t *restrict in, uint8_t *restrict out)
 	const __m256i pack = _mm256_setr_epi8(B64_PACK, B64_PACK);
 	const __m256i m2f = _mm256_set1_epi8(0x2f);
 	const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
-	__m256i c = _mm256_loadu_si256((const __m256i *)in);
 	__m256i hn = _mm256_and_si256(_mm256_srli_epi32(c, 4), m2f);
 	__m256i lo = _mm256_shuffle_epi8(lut_lo, _mm256_and_si256(c, m2f));
 	__m256i hi = _mm256_shuffle_epi8(lut_hi, hn);
@@ -164,6 +163,37 @@ avx2_block(const uint8_t *restrict in, uint8_t *restrict out)
 	_mm_storeu_si128((__m128i *)out, _mm256_castsi256_si128(v));
 	_mm_storel_epi64((__m128i *)(out + 16), _mm256_extracti128_si256(v, 1));
 	return true;
+}
+
+__attribute__((target("avx2"))) static inline bool
+avx2_block(const uint8_t *restrict in, uint8_t *restrict out)
+{
+	return avx2_vec(_mm256_loadu_si256((const __m256i *)in), out);
+}
+
+/* Characters c..c+31 (line LINE, column COL) of a run of lines of LEN >=
+ * 32 characters, each followed by CRLF: vbmi_run_block's way. */
+__attribute__((target("avx2"))) static inline bool
+avx2_run_block(const uint8_t *restrict in, size_t line, size_t col,
+	       size_t len, uint8_t *restrict out)
+{
+	const uint8_t *src = in + line * (len + 2) + col;
+	__m256i v = _mm256_loadu_si256((const __m256i *)src);
+	size_t j = len - col; /* characters before the line's end */
+
+	if (j < 32) {
+		const __m256i iota = _mm256_setr_epi8(
+			0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+			16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+			29, 30, 31);
+		__m256i after = _mm256_cmpgt_epi8(
+			iota, _mm256_set1_epi8((char)(j - 1)));
+
+		v = _mm256_blendv_epi8(
+			v, _mm256_loadu_si256((const __m256i *)(src + 2)),
+			after);
+	}
+	return avx2_vec(v, out);
 }
 
 /* The whole groups of LEN >= 32 characters: blocks of 32, the last one
@@ -274,6 +304,32 @@ vbmi_lines(const uint8_t *restrict in, size_t len, size_t k,
 		c = total - 64;
 		line = c / len;
 		if (!vbmi_run_block(in, line, c - line * len, len,
+				    out + c / 4 * 3))
+			return line;
+	}
+	return k;
+}
+
+/* vbmi_lines with 32-character blocks, for LEN >= 32. */
+__attribute__((target("avx2"))) static size_t
+avx2_lines(const uint8_t *restrict in, size_t len, size_t k,
+	   uint8_t *restrict out)
+{
+	size_t total = k * len, c = 0, line = 0, col = 0;
+
+	for (; c + 32 <= total; c += 32) {
+		if (!avx2_run_block(in, line, col, len, out + c / 4 * 3))
+			return line;
+		col += 32;
+		if (col >= len) {
+			col -= len;
+			line++;
+		}
+	}
+	if (c < total) {
+		c = total - 32;
+		line = c / len;
+		if (!avx2_run_block(in, line, c - line * len, len,
 				    out + c / 4 * 3))
 			return line;
 	}
@@ -459,10 +515,14 @@ size_t b64_decode_lines(struct b64_dec *d, const uint8_t *in, size_t len,
 	    level < SIMD_AVX2)
 		return 0;
 	/* the level is chosen once for all lines */
-	if (level == SIMD_VBMI && len >= 64 && stride == len + 2) {
+	if (stride == len + 2) {
 		while (i < k && line_ends(in + i * stride, len, stride))
 			i++;
-		return i ? vbmi_lines(in, len, i, out) : 0;
+		if (!i)
+			return 0;
+		return level == SIMD_VBMI && len >= 64 ?
+			       vbmi_lines(in, len, i, out) :
+			       avx2_lines(in, len, i, out);
 	}
 	if (level == SIMD_VBMI && len >= 64) {
 		while (i < k && vbmi_groups(in + i * stride, len,
