@@ -10,11 +10,15 @@
  *
  * Input: byte 0 = cut the body into deliveries of this many bytes (0:
  * one); byte 1 bit 0 = POP3, bit 1 = a small mime-segment-length (64 +
- * 4 * byte 2); the rest is the body (the "\r\n.\r\n" ending is added). */
+ * 4 * byte 2), bits 2-3 = the widest base64 SIMD level the bulk run may
+ * use (vbmi, avx2, ssse3, none; the line by line run uses the widest the
+ * machine has, so levels are compared too); the rest is the body (the
+ * "\r\n.\r\n" ending is added). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "fuzz_common.h"
+#include "analyzer/base64.h"
 
 struct record {
 	struct sink sink;
@@ -112,6 +116,8 @@ static void run(bool bulk, bool pop3, const uint8_t *body, size_t n,
 	fuzz_world_free(&w);
 }
 
+static const char *const levels[] = { "vbmi", "avx2", "ssse3", "none" };
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct record line, bulk;
@@ -126,8 +132,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	seglen = data[1] & 2 ? 64 + data[2] * 4u : 0;
 	data += 3;
 	size -= 3;
+	b64_simd("vbmi"); /* the widest there is */
 	run(false, pop3, data, size, cut, seglen, &line);
+	b64_simd(levels[(data[-2] >> 2) & 3]);
 	run(true, pop3, data, size, cut, seglen, &bulk);
+	b64_simd("vbmi");
 	if (line.len != bulk.len || memcmp(line.buf, bulk.buf, line.len)) {
 		fprintf(stderr, "line by line:\n%.*s\nin bulk:\n%.*s\n",
 			(int)line.len, line.buf, (int)bulk.len, bulk.buf);
