@@ -172,12 +172,75 @@ static void test_line_clean(void **state)
 	}
 }
 
+/* line_clean_lines against line_clean a line at a time: random bodies of
+ * short and long lines with CRLF, bare CR or LF, NUL, '-' and '.' at line
+ * starts, CRLFs across the 64-byte blocks, lines at and past the cap. */
+static size_t lines_one_by_one(const uint8_t *p, size_t n, size_t max_line)
+{
+	size_t used = 0;
+
+	while (used < n) {
+		size_t k = line_clean(p + used, n - used, max_line);
+
+		if (k == LINE_NOT_CLEAN ||
+		    (k && (p[used] == '-' || p[used] == '.')))
+			break;
+		used += k + 2;
+	}
+	return used;
+}
+
+static void test_line_clean_lines(void **state)
+{
+	static const uint8_t odd[] = { '\r', '\n', '\0', '-', '.' };
+	unsigned int seed = 11;
+	uint8_t buf[1200];
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		size_t n = 0, max_line = 8 + (size_t)rand_r(&seed) % 200;
+		size_t want, got;
+
+		while (n < sizeof(buf) - 2) {
+			size_t len = (size_t)rand_r(&seed) % 100;
+
+			if (rand_r(&seed) % 8 == 0)
+				len = (size_t)rand_r(&seed) % 300;
+			if (n + len + 2 > sizeof(buf))
+				break;
+			memset(buf + n, 'a' + round % 26, len);
+			if (len && rand_r(&seed) % 64 == 0) /* "-", ".x" */
+				buf[n] = odd[3 + rand_r(&seed) % 2];
+			n += len;
+			buf[n++] = '\r';
+			buf[n++] = '\n';
+		}
+		/* now and then an odd byte anywhere, or a line start */
+		for (int k = rand_r(&seed) % 3; k > 0; k--)
+			buf[(size_t)rand_r(&seed) % n] =
+				odd[(size_t)rand_r(&seed) % sizeof(odd)];
+		n -= (size_t)rand_r(&seed) % 3; /* a cut terminator */
+		want = lines_one_by_one(buf, n, max_line);
+		got = line_clean_lines(buf, n, max_line);
+		assert_int_equal(got, want);
+		/* every start offset: the 64-byte blocks fall elsewhere */
+		if (round % 64 == 0)
+			for (size_t at = 0; at < 70 && at < n; at++)
+				assert_int_equal(
+					line_clean_lines(buf + at, n - at,
+							 max_line),
+					lines_one_by_one(buf + at, n - at,
+							 max_line));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_terminators),
 		cmocka_unit_test(test_any_delivery_splits_alike),
 		cmocka_unit_test(test_line_clean),
+		cmocka_unit_test(test_line_clean_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

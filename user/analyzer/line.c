@@ -197,6 +197,91 @@ size_t line_clean(const uint8_t *p, size_t n, size_t max_line)
 	return LINE_NOT_CLEAN;
 }
 
+/* line_clean_lines one line at a time, from START. */
+static size_t clean_lines_from(const uint8_t *p, size_t n, size_t max_line,
+			       size_t start)
+{
+	while (start < n) {
+		size_t k = line_clean(p + start, n - start, max_line);
+
+		if (k == LINE_NOT_CLEAN ||
+		    (k && (p[start] == '-' || p[start] == '.')))
+			break;
+		start += k + 2;
+	}
+	return start;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* The CR, LF and NUL bytes of p[0..63], as bits. */
+__attribute__((target("avx2"))) static inline uint64_t
+specials64(const uint8_t *p)
+{
+	const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
+	const __m256i nul = _mm256_setzero_si256();
+	__m256i a = _mm256_loadu_si256((const __m256i *)p);
+	__m256i b = _mm256_loadu_si256((const __m256i *)(p + 32));
+	__m256i ma = _mm256_or_si256(
+		_mm256_or_si256(_mm256_cmpeq_epi8(a, cr),
+				_mm256_cmpeq_epi8(a, lf)),
+		_mm256_cmpeq_epi8(a, nul));
+	__m256i mb = _mm256_or_si256(
+		_mm256_or_si256(_mm256_cmpeq_epi8(b, cr),
+				_mm256_cmpeq_epi8(b, lf)),
+		_mm256_cmpeq_epi8(b, nul));
+
+	return (uint32_t)_mm256_movemask_epi8(ma) |
+	       (uint64_t)(uint32_t)_mm256_movemask_epi8(mb) << 32;
+}
+
+/* 64 bytes at a time, every line ending in them from one set of bits:
+ * a body line costs a few instructions more than its share of blocks,
+ * not a scan of its own. */
+__attribute__((target("avx2"))) static size_t
+clean_lines_avx2(const uint8_t *p, size_t n, size_t max_line)
+{
+	size_t start = 0, base = 0;
+
+	for (; base + 64 <= n; base += 64) {
+		uint64_t bits = specials64(p + base);
+
+		if (start > base) /* the LF of a CRLF across blocks */
+			bits &= ~0ull << (start - base);
+		while (bits) {
+			size_t pos = base + (size_t)__builtin_ctzll(bits);
+
+			if (pos - start >= max_line || p[pos] != '\r' ||
+			    pos + 1 >= n || p[pos + 1] != '\n' ||
+			    (pos > start &&
+			     (p[start] == '-' || p[start] == '.')))
+				return start;
+			start = pos + 2;
+			bits &= bits - 1; /* the CR */
+			if (pos + 1 < base + 64)
+				bits &= bits - 1; /* its LF */
+		}
+		if (start < base + 64 && base + 64 - start >= max_line)
+			return start; /* no end within the cap */
+	}
+	return clean_lines_from(p, n, max_line, start);
+}
+
+size_t line_clean_lines(const uint8_t *p, size_t n, size_t max_line)
+{
+	static int avx2 = -1;
+
+	if (avx2 < 0)
+		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+	return avx2 ? clean_lines_avx2(p, n, max_line) :
+		      clean_lines_from(p, n, max_line, 0);
+}
+#else
+size_t line_clean_lines(const uint8_t *p, size_t n, size_t max_line)
+{
+	return clean_lines_from(p, n, max_line, 0);
+}
+#endif
+
 void line_set_bulk(struct line_splitter *ls, bulk_cb cb)
 {
 	ls->on_bulk = cb;

@@ -63,6 +63,10 @@ void line_set_bulk(struct line_splitter *ls, bulk_cb cb);
  * LINE_NOT_CLEAN otherwise. */
 size_t line_clean(const uint8_t *p, size_t n, size_t max_line);
 #define LINE_NOT_CLEAN ((size_t)-1)
+/* The bytes of the clean lines (line_clean) at the start of P, up to the
+ * first line that is not, or that starts with '-' or '.' (in a body, a
+ * boundary or a line the dot rules change): each with its CRLF. */
+size_t line_clean_lines(const uint8_t *p, size_t n, size_t max_line);
 /* Pass the next N bytes through on_plain, then resume line mode. May be
  * called from inside on_line; takes effect for the very next byte. */
 void line_set_plain(struct line_splitter *ls, uint64_t n);

@@ -991,16 +991,8 @@ static size_t b64_run(struct mime_mail *m, const uint8_t *data, size_t len,
 static size_t bulk_text(struct mime_mail *m, struct mime_entity *e,
 			const uint8_t *data, size_t len, size_t max_line)
 {
-	size_t used = 0;
+	size_t used = line_clean_lines(data, len, max_line);
 
-	while (used < len) {
-		size_t n = line_clean(data + used, len - used, max_line);
-
-		if (n == LINE_NOT_CLEAN ||
-		    (n && (data[used] == '-' || data[used] == '.')))
-			break;
-		used += n + 2;
-	}
 	if (used)
 		text_out(m, e, data, used - 2, true);
 	return used;
