@@ -16,6 +16,7 @@ work=$(mktemp -d /tmp/mailtap-bench.XXXXXX)
 [ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
 
 fig() { printf '%-58s %s\n' "$1" "$2"; }
+reps=3 # every timed figure, mailtap's and the ones it is compared with
 secs() { # run a command, print its elapsed seconds (best of $reps)
 	local best=999999 t0 t1 s
 	for _ in $(seq "${reps:-1}"); do
@@ -28,6 +29,10 @@ secs() { # run a command, print its elapsed seconds (best of $reps)
 	echo "$best"
 }
 div() { echo "scale=3; $1 / $2" | bc -l; }
+memchr_best() { # MB/s, best of $reps
+	for _ in $(seq "$reps"); do "$work/memchr_scan" "$1"; done |
+		awk '$1 > m { m = $1 } END { print m }'
+}
 tshark_fields() {
 	tshark -r "$1" -T fields -e smtp.req.command -e smtp.req.parameter \
 		-e smtp.response.code -e pop.request.command \
@@ -49,12 +54,10 @@ sync
 cat "$cap" >/dev/null
 
 # 1. offline throughput -------------------------------------------------------
-reps=3
 t_plain=$(secs "$build/mailtapd" -r "$cap" -L "$work/l1" --file-hashes none)
 t_hash=$(secs "$build/mailtapd" -r "$cap" -L "$work/l2")
-reps=1
 t_tshark=$(secs tshark_fields "$cap")
-memchr=$("$work/memchr_scan" "$cap" | awk '{print $1}')
+memchr=$(memchr_best "$cap")
 mt=$(div "$capmb" "$t_plain")
 mth=$(div "$capmb" "$t_hash")
 ts=$(div "$capmb" "$t_tshark")
@@ -78,11 +81,9 @@ if [ "${BENCH_REAL_MB:-100}" != 0 ] && [ "$(id -u)" = 0 ] &&
 	rmb=$(echo "scale=1; $(stat -c %s "$work/real.pcap") / 1000000" | bc -l)
 	sync
 	cat "$work/real.pcap" >/dev/null
-	reps=3
 	t_rplain=$(secs "$build/mailtapd" -r "$work/real.pcap" -L "$work/lr" --file-hashes none)
-	reps=1
 	t_rtshark=$(secs tshark_fields "$work/real.pcap")
-	rmemchr=$("$work/memchr_scan" "$work/real.pcap" | awk '{print $1}')
+	rmemchr=$(memchr_best "$work/real.pcap")
 	rmt=$(div "$rmb" "$t_rplain")
 	rts=$(div "$rmb" "$t_rtshark")
 	fig "real capture (postfix/dovecot, swaks/curl, tcpdump)" "$rmb MB, $rsess sessions"
@@ -103,14 +104,12 @@ if [ -n "${BENCH_PCAP:-}" ]; then
 	upcap=$(realpath "$BENCH_PCAP")
 	umb=$(echo "scale=1; $(stat -c %s "$upcap") / 1000000" | bc -l)
 	cat "$upcap" >/dev/null
-	reps=3
 	t_uplain=$(secs "$build/mailtapd" -r "$upcap" -L "$work/lu" --file-hashes none)
-	reps=1
 	"$build/mailtapd" -r "$upcap" -L "$work/lus" --file-hashes none
 	usess=$(cat "$work"/lus/smtp.log "$work"/lus/pop3.log 2>/dev/null |
 		grep -v '^#' | cut -f2 | sort -u | wc -l)
 	t_utshark=$(secs tshark_fields "$upcap")
-	umemchr=$("$work/memchr_scan" "$upcap" | awk '{print $1}')
+	umemchr=$(memchr_best "$upcap")
 	umt=$(div "$umb" "$t_uplain")
 	uts=$(div "$umb" "$t_utshark")
 	fig "BENCH_PCAP $(basename "$upcap")" "$umb MB, $usess sessions"
