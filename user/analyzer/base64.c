@@ -280,60 +280,53 @@ vbmi_run_block(const uint8_t *restrict in, size_t line, size_t col,
 	return vbmi_vec(v, out);
 }
 
-/* K lines of LEN >= 64 characters (a multiple of 4), each followed by
- * CRLF (checked before), decoded as one run of characters: 64 at a time
- * across the line ends, where decoding line by line takes two blocks for
- * a 76-character line. Returns the lines before the first block that
- * failed (the line a bad character is in, or the one before it). */
-__attribute__((target(B64_VBMI_TARGET))) static size_t
-vbmi_lines(const uint8_t *restrict in, size_t len, size_t k,
-	   uint8_t *restrict out)
+/* Characters c..c+W-1 of a run of lines, at line LINE, column COL. */
+typedef bool run_block_fn(const uint8_t *restrict in, size_t line,
+			  size_t col, size_t len, uint8_t *restrict out);
+
+/* K lines of LEN >= W characters (a multiple of 4), each followed by
+ * CRLF (checked before), decoded as one run of characters: W at a time
+ * across the line ends (a block holds at most one), where decoding line
+ * by line takes two 64-character blocks for a 76-character line, three
+ * of 32. Returns the lines before the first block that failed (the line
+ * a bad character is in, or the one before it). Inlined into each
+ * instruction set's caller, BLOCK with it. */
+static inline __attribute__((always_inline)) size_t
+lines_in_blocks(const uint8_t *restrict in, size_t len, size_t k,
+		uint8_t *restrict out, size_t w, run_block_fn *block)
 {
 	size_t total = k * len, c = 0, line = 0, col = 0;
 
-	for (; c + 64 <= total; c += 64) {
-		if (!vbmi_run_block(in, line, col, len, out + c / 4 * 3))
+	for (; c + w <= total; c += w) {
+		if (!block(in, line, col, len, out + c / 4 * 3))
 			return line;
-		col += 64;
+		col += w;
 		if (col >= len) {
 			col -= len;
 			line++;
 		}
 	}
 	if (c < total) { /* the last characters: a block ending with them */
-		c = total - 64;
+		c = total - w;
 		line = c / len;
-		if (!vbmi_run_block(in, line, c - line * len, len,
-				    out + c / 4 * 3))
+		if (!block(in, line, c - line * len, len, out + c / 4 * 3))
 			return line;
 	}
 	return k;
 }
 
-/* vbmi_lines with 32-character blocks, for LEN >= 32. */
+__attribute__((target(B64_VBMI_TARGET))) static size_t
+vbmi_lines(const uint8_t *restrict in, size_t len, size_t k,
+	   uint8_t *restrict out)
+{
+	return lines_in_blocks(in, len, k, out, 64, vbmi_run_block);
+}
+
 __attribute__((target("avx2"))) static size_t
 avx2_lines(const uint8_t *restrict in, size_t len, size_t k,
 	   uint8_t *restrict out)
 {
-	size_t total = k * len, c = 0, line = 0, col = 0;
-
-	for (; c + 32 <= total; c += 32) {
-		if (!avx2_run_block(in, line, col, len, out + c / 4 * 3))
-			return line;
-		col += 32;
-		if (col >= len) {
-			col -= len;
-			line++;
-		}
-	}
-	if (c < total) {
-		c = total - 32;
-		line = c / len;
-		if (!avx2_run_block(in, line, c - line * len, len,
-				    out + c / 4 * 3))
-			return line;
-	}
-	return k;
+	return lines_in_blocks(in, len, k, out, 32, avx2_run_block);
 }
 
 /* avx2_groups' way with 64-character blocks, for LEN >= 64. */
