@@ -70,6 +70,26 @@ r_memchr=$(echo "scale=1; 100 * $mt / $memchr" | bc -l)
 fig "ratio mailtap/tshark" "${r_tshark}x"
 fig "ratio mailtap/memchr" "${r_memchr}%"
 
+# cross_check LABEL FILE SESSIONS WHAT: the offline figures on another
+# capture, printed as "LABEL: ..."; sets $cross ("Nx / M%") for the summary
+cross_check() {
+	local label=$1 pcap=$2 sess=$3 what=$4 mb t_m t_t mc m t
+	mb=$(echo "scale=1; $(stat -c %s "$pcap") / 1000000" | bc -l)
+	sync
+	cat "$pcap" >/dev/null
+	t_m=$(secs "$build/mailtapd" -r "$pcap" -L "$work/lx" --file-hashes none)
+	t_t=$(secs tshark_fields "$pcap")
+	mc=$(memchr_best "$pcap")
+	m=$(div "$mb" "$t_m")
+	t=$(div "$mb" "$t_t")
+	fig "$label" "$mb MB, $sess sessions${what:+ ($what)}"
+	fig "$label: mailtapd -r, logs, no file hashes" "$m MB/s, $(div "$sess" "$t_m") sessions/s"
+	fig "$label: tshark -T fields smtp/pop/imf" "$t MB/s"
+	fig "$label: memchr scan" "$mc MB/s"
+	cross="$(div "$m" "$t")x / $(echo "scale=1; 100 * $m / $mc" | bc -l)%"
+	fig "$label: ratio mailtap/tshark, mailtap/memchr" "$cross"
+}
+
 # the same on a capture of real mail software (tools/bench/realcap.sh:
 # postfix, dovecot, swaks, curl, tcpdump), as a cross-check of the
 # generator ----------------------------------------------------------------
@@ -78,48 +98,22 @@ if [ "${BENCH_REAL_MB:-100}" != 0 ] && [ "$(id -u)" = 0 ] &&
 	rsess=$("$top/tools/bench/realcap.sh" "$build" "$work/real.pcap" \
 		"${BENCH_REAL_MB:-100}" 2>/dev/null | sed -n 's/ sessions//p') &&
 	[ -n "$rsess" ]; then
-	rmb=$(echo "scale=1; $(stat -c %s "$work/real.pcap") / 1000000" | bc -l)
-	sync
-	cat "$work/real.pcap" >/dev/null
-	t_rplain=$(secs "$build/mailtapd" -r "$work/real.pcap" -L "$work/lr" --file-hashes none)
-	t_rtshark=$(secs tshark_fields "$work/real.pcap")
-	rmemchr=$(memchr_best "$work/real.pcap")
-	rmt=$(div "$rmb" "$t_rplain")
-	rts=$(div "$rmb" "$t_rtshark")
-	fig "real capture (postfix/dovecot, swaks/curl, tcpdump)" "$rmb MB, $rsess sessions"
-	fig "real capture: mailtapd -r, logs, no file hashes" "$rmt MB/s"
-	fig "real capture: tshark -T fields smtp/pop/imf" "$rts MB/s"
-	fig "real capture: memchr scan" "$rmemchr MB/s"
-	r_rtshark=$(div "$rmt" "$rts")
-	r_rmemchr=$(echo "scale=1; 100 * $rmt / $rmemchr" | bc -l)
-	fig "real capture: ratio mailtap/tshark, mailtap/memchr" "${r_rtshark}x, ${r_rmemchr}%"
-	real_summary=", real capture ${r_rtshark}x / ${r_rmemchr}%"
+	cross_check "real capture" "$work/real.pcap" "$rsess" \
+		"postfix/dovecot, swaks/curl, tcpdump"
+	real_summary=", real capture $cross"
 fi
 
-# the same on a capture given by the user (another generator's, or one
+# ... and on a capture given by the user (another generator's, or one
 # from a mail host): sessions are the connections in smtp.log and
 # pop3.log ---------------------------------------------------------------
 user_summary=""
 if [ -n "${BENCH_PCAP:-}" ]; then
 	upcap=$(realpath "$BENCH_PCAP")
-	umb=$(echo "scale=1; $(stat -c %s "$upcap") / 1000000" | bc -l)
-	cat "$upcap" >/dev/null
-	t_uplain=$(secs "$build/mailtapd" -r "$upcap" -L "$work/lu" --file-hashes none)
 	"$build/mailtapd" -r "$upcap" -L "$work/lus" --file-hashes none
 	usess=$(cat "$work"/lus/smtp.log "$work"/lus/pop3.log 2>/dev/null |
 		grep -v '^#' | cut -f2 | sort -u | wc -l)
-	t_utshark=$(secs tshark_fields "$upcap")
-	umemchr=$(memchr_best "$upcap")
-	umt=$(div "$umb" "$t_uplain")
-	uts=$(div "$umb" "$t_utshark")
-	fig "BENCH_PCAP $(basename "$upcap")" "$umb MB, $usess sessions"
-	fig "BENCH_PCAP: mailtapd -r, logs, no file hashes" "$umt MB/s, $(div "$usess" "$t_uplain") sessions/s"
-	fig "BENCH_PCAP: tshark -T fields smtp/pop/imf" "$uts MB/s"
-	fig "BENCH_PCAP: memchr scan" "$umemchr MB/s"
-	r_utshark=$(div "$umt" "$uts")
-	r_umemchr=$(echo "scale=1; 100 * $umt / $umemchr" | bc -l)
-	fig "BENCH_PCAP: ratio mailtap/tshark, mailtap/memchr" "${r_utshark}x, ${r_umemchr}%"
-	user_summary=", BENCH_PCAP ${r_utshark}x / ${r_umemchr}%"
+	cross_check "BENCH_PCAP" "$upcap" "$usess" "$(basename "$upcap")"
+	user_summary=", BENCH_PCAP $cross"
 fi
 
 # callgrind: instructions per payload byte in the analyzer stage -------------
