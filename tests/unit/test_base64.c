@@ -419,8 +419,15 @@ static void lines_in_a_row(void **state)
 				assert_non_null(out);
 				if (badl < k)
 					in[at] = '-';
+				/* exactly the run's bytes: ASan sees a read
+				 * past its last CRLF */
+				uint8_t *run = malloc(k ? k * stride : 1);
+
+				assert_non_null(run);
+				memcpy(run, in, k * stride);
 				b64_init(&d, NULL);
-				n = b64_decode_lines(&d, in, len, stride, k, out);
+				n = b64_decode_lines(&d, run, len, stride, k, out);
+				free(run);
 				assert_memory_equal(out, ref, n * olen);
 				/* 32 or 64 characters at a time across line
 				 * ends: the block with the bad character may
