@@ -7,7 +7,8 @@
 #   BENCH_REAL_MB=100  size of the real-software capture (0: none; root)
 #   BENCH_KEEP=1       keep the work directory
 #   BENCH_PCAP=FILE    also measure the offline figures on this capture
-#                      (one made by another generator, or a real one)
+#                      (another generator's, e.g. tools/bench/altgen.py,
+#                      or a real one)
 set -eu
 build=${1:-build-release}
 top=$(cd "$(dirname "$0")/.." && pwd)
