@@ -567,7 +567,6 @@ static void test_lent_many_directions(void **state)
 	reasm_acct_free(&al);
 }
 
-/* Two directions lent bytes: freeing one keeps the other on the list. */
 /* A retransmission of lent bytes, nothing copied yet: the window is only
  * references (no tail buffer at all). */
 static void test_rexmit_of_lent_only(void **state)
@@ -592,6 +591,7 @@ static void test_rexmit_of_lent_only(void **state)
 	assert_int_equal(a.mem_bytes, 0);
 }
 
+/* Two directions lent bytes: freeing one keeps the other on the list. */
 static void test_lent_list(void **state)
 {
 	struct reasm_dir d[3];

@@ -40,8 +40,8 @@ bool b64_decode_whole(struct b64_dec *d, const uint8_t *in, size_t len,
  * Lines apart (STRIDE is LEN + 2; IN has K * STRIDE bytes) must each end
  * in CRLF. Returns how many lines, from the first, decoded whole and
  * ended so: all K, or fewer, stopping at the first line that is not
- * (or, decoded 64 characters at a time across line ends, at the line
- * before it). OUT past them may have been written. */
+ * (or, decoded 32 or 64 characters at a time across line ends, at the
+ * line before it). OUT past them may have been written. */
 size_t b64_decode_lines(struct b64_dec *d, const uint8_t *in, size_t len,
 			size_t stride, size_t k, uint8_t *out);
 /* Use at most the named instruction set: "none", "ssse3", "avx2" or

@@ -338,6 +338,8 @@ static void on_reply(struct pop3_log *pl, const struct event *ev,
 	size_t c = strnlen((const char *)cmd.p, cmd.len), m;
 	const char *z;
 
+	/* the command is "OK" or "ERR" (pop3.c); a longer one would be cut
+	 * here, where snprintf cut the message */
 	if (c > sizeof(pc->last_reply) - 402)
 		c = sizeof(pc->last_reply) - 402;
 	m = msg.len > 400 ? 400 : msg.len;
