@@ -491,10 +491,10 @@ bool b64_decode_whole(struct b64_dec *d, const uint8_t *in, size_t len,
 	return b64_decode_lines(d, in, len, len, 1, out) == 1;
 }
 
-/* Lines apart (STRIDE > LEN) end in CRLF: the line at P does. */
-static inline bool line_ends(const uint8_t *p, size_t len, size_t stride)
+/* The line of LEN characters at P is followed by CRLF. */
+static inline bool crlf_after(const uint8_t *p, size_t len)
 {
-	return stride == len || (p[len] == '\r' && p[len + 1] == '\n');
+	return p[len] == '\r' && p[len + 1] == '\n';
 }
 
 size_t b64_decode_lines(struct b64_dec *d, const uint8_t *in, size_t len,
@@ -509,7 +509,7 @@ size_t b64_decode_lines(struct b64_dec *d, const uint8_t *in, size_t len,
 		return 0;
 	/* the level is chosen once for all lines */
 	if (stride == len + 2) {
-		while (i < k && line_ends(in + i * stride, len, stride))
+		while (i < k && crlf_after(in + i * stride, len))
 			i++;
 		if (!i)
 			return 0;
@@ -523,8 +523,7 @@ size_t b64_decode_lines(struct b64_dec *d, const uint8_t *in, size_t len,
 			i++;
 		return i;
 	}
-	while (i < k && line_ends(in + i * stride, len, stride) &&
-	       avx2_groups(in + i * stride, len, out + i * olen) == len)
+	while (i < k && avx2_groups(in + i * stride, len, out + i * olen) == len)
 		i++;
 	return i;
 #else

@@ -149,22 +149,29 @@ static size_t plain_run(const uint8_t *p, size_t n, bool nul_special)
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
+/* The CR, LF and NUL bytes of p[0..31], as bits. */
+__attribute__((target("avx2"))) static inline uint32_t
+specials32(const uint8_t *p)
+{
+	const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
+	__m256i v = _mm256_loadu_si256((const __m256i *)p);
+	__m256i m = _mm256_or_si256(
+		_mm256_or_si256(_mm256_cmpeq_epi8(v, cr),
+				_mm256_cmpeq_epi8(v, lf)),
+		_mm256_cmpeq_epi8(v, _mm256_setzero_si256()));
+
+	return (uint32_t)_mm256_movemask_epi8(m);
+}
+
 /* plain_run with NULs special, 32 bytes at a time: a body line is two or
  * three blocks. */
 __attribute__((target("avx2"))) static size_t clean_run_avx2(const uint8_t *p,
 							      size_t n)
 {
-	const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
-	const __m256i nul = _mm256_setzero_si256();
 	size_t i = 0;
 
 	for (; i + 32 <= n; i += 32) {
-		__m256i v = _mm256_loadu_si256((const __m256i *)(p + i));
-		__m256i m = _mm256_or_si256(
-			_mm256_or_si256(_mm256_cmpeq_epi8(v, cr),
-					_mm256_cmpeq_epi8(v, lf)),
-			_mm256_cmpeq_epi8(v, nul));
-		unsigned int bits = (unsigned int)_mm256_movemask_epi8(m);
+		uint32_t bits = specials32(p + i);
 
 		if (bits)
 			return i + (size_t)__builtin_ctz(bits);
@@ -172,13 +179,18 @@ __attribute__((target("avx2"))) static size_t clean_run_avx2(const uint8_t *p,
 	return i + plain_run(p + i, n - i, true);
 }
 
-static size_t clean_run(const uint8_t *p, size_t n)
+static bool have_avx2(void)
 {
 	static int avx2 = -1;
 
 	if (avx2 < 0)
 		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-	return avx2 ? clean_run_avx2(p, n) : plain_run(p, n, true);
+	return avx2;
+}
+
+static size_t clean_run(const uint8_t *p, size_t n)
+{
+	return have_avx2() ? clean_run_avx2(p, n) : plain_run(p, n, true);
 }
 #else
 static size_t clean_run(const uint8_t *p, size_t n)
@@ -189,7 +201,13 @@ static size_t clean_run(const uint8_t *p, size_t n)
 
 size_t line_clean(const uint8_t *p, size_t n, size_t max_line)
 {
-	size_t run = clean_run(p, n);
+	size_t run;
+
+	/* a partial line (the end of a packet, most often): no LF, so not
+	 * clean, told without a scan for CR and NUL */
+	if (n < 64 && !memchr(p, '\n', n))
+		return LINE_NOT_CLEAN;
+	run = clean_run(p, n);
 
 	if (run + 1 < n && run < max_line && p[run] == '\r' &&
 	    p[run + 1] == '\n')
@@ -217,21 +235,7 @@ static size_t clean_lines_from(const uint8_t *p, size_t n, size_t max_line,
 __attribute__((target("avx2"))) static inline uint64_t
 specials64(const uint8_t *p)
 {
-	const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
-	const __m256i nul = _mm256_setzero_si256();
-	__m256i a = _mm256_loadu_si256((const __m256i *)p);
-	__m256i b = _mm256_loadu_si256((const __m256i *)(p + 32));
-	__m256i ma = _mm256_or_si256(
-		_mm256_or_si256(_mm256_cmpeq_epi8(a, cr),
-				_mm256_cmpeq_epi8(a, lf)),
-		_mm256_cmpeq_epi8(a, nul));
-	__m256i mb = _mm256_or_si256(
-		_mm256_or_si256(_mm256_cmpeq_epi8(b, cr),
-				_mm256_cmpeq_epi8(b, lf)),
-		_mm256_cmpeq_epi8(b, nul));
-
-	return (uint32_t)_mm256_movemask_epi8(ma) |
-	       (uint64_t)(uint32_t)_mm256_movemask_epi8(mb) << 32;
+	return specials32(p) | (uint64_t)specials32(p + 32) << 32;
 }
 
 /* 64 bytes at a time, every line ending in them from one set of bits:
@@ -268,12 +272,8 @@ clean_lines_avx2(const uint8_t *p, size_t n, size_t max_line)
 
 size_t line_clean_lines(const uint8_t *p, size_t n, size_t max_line)
 {
-	static int avx2 = -1;
-
-	if (avx2 < 0)
-		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-	return avx2 ? clean_lines_avx2(p, n, max_line) :
-		      clean_lines_from(p, n, max_line, 0);
+	return have_avx2() ? clean_lines_avx2(p, n, max_line) :
+			     clean_lines_from(p, n, max_line, 0);
 }
 #else
 size_t line_clean_lines(const uint8_t *p, size_t n, size_t max_line)

@@ -1025,10 +1025,6 @@ size_t mime_mail_bulk(struct mime_mail *m, const uint8_t *data, size_t len,
 			used += k * (n + 2);
 			continue;
 		}
-		/* the partial line at the end of a packet, most often: no
-		 * LF, so not a clean line, told without a scan for CR and NUL */
-		if (len - used < 64 && !memchr(line, '\n', len - used))
-			break;
 		n = line_clean(line, len - used, max_line);
 		if (n == LINE_NOT_CLEAN || (n && (line[0] == '-' ||
 						  line[0] == '.')))

@@ -99,6 +99,14 @@ static void window_drop(struct reasm_dir *d, uint64_t k)
  * writes after the last byte: a full window sliding over a stream costs
  * one copy a byte, never a move of the window. */
 
+/* The ring's bytes up to its end; the rest, wrapped, are at tail[0]. */
+static size_t ring_first(const struct reasm_dir *d)
+{
+	size_t first = d->tail_cap - d->tail_head;
+
+	return first < d->tail_len ? first : d->tail_len;
+}
+
 /* Room for NEED copied bytes (at most REASM_TAIL_MAX) in the ring. */
 static bool tail_room(struct reasm_dir *d, size_t need)
 {
@@ -114,9 +122,7 @@ static bool tail_room(struct reasm_dir *d, size_t need)
 	if (need > ncap || !(nb = malloc(ncap)))
 		return false;
 	/* the bytes in order, from the front of the new buffer */
-	first = d->tail_cap - d->tail_head;
-	if (first > d->tail_len)
-		first = d->tail_len;
+	first = ring_first(d);
 	if (first)
 		memcpy(nb, d->tail + d->tail_head, first);
 	if (d->tail_len > first)
@@ -273,10 +279,8 @@ static bool window_matches(const struct reasm_dir *d, uint64_t off,
 	int nrefs = l ? (int)l->nrefs : 0;
 	uint64_t at = d->tail_off;
 	/* the ring's two pieces (-2: to its end, -1: wrapped), then refs */
-	size_t first = d->tail_cap - d->tail_head;
+	size_t first = ring_first(d);
 
-	if (first > d->tail_len)
-		first = d->tail_len;
 	for (int i = -2; i < nrefs && lo < hi; i++) {
 		const uint8_t *q = i >= 0  ? l->refs[i].p
 				   : !d->tail ? NULL /* nothing copied */
