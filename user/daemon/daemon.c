@@ -405,19 +405,28 @@ static int h_config(void *arg, struct jw *w)
 
 /* --- live ---------------------------------------------------------------- */
 
+static void drain_timer_update(struct daemon *d, bool fired);
+
 static void on_drain(struct loop *l, void *arg)
 {
 	struct daemon *d = arg;
 
 	(void)l;
 	live_consume(d->live);
+	drain_timer_update(d, true);
 }
 
 /* With ring-wake-bytes, records do not wake the daemon one by one: while
  * connections are open, a timer drains the ring every ring-poll-ms and the
  * kernel wakes the daemon only for a batch; with none open the timer
- * stops, and every record wakes the daemon again. */
-static void drain_timer_update(struct daemon *d)
+ * stops, and every record wakes the daemon again.
+ * Turning polling off races with a program that read the flag just
+ * before: its record, committed without a wakeup after the last drain,
+ * would wait for the next tick, and hold back the kernel's wakeups for
+ * the records behind it (they wake a consumer only once it has caught
+ * up). So the timer drains once more, a period later (FIRED: called from
+ * it), before it stops. */
+static void drain_timer_update(struct daemon *d, bool fired)
 {
 	bool want = d->live && d->cfg.ring_wake_bytes &&
 		    flow_table_stats(d->ft)->active > 0;
@@ -428,14 +437,20 @@ static void drain_timer_update(struct daemon *d)
 		d->drain_timer = id > 0 ? id : 0;
 		if (d->drain_timer)
 			live_set_polling(d->live, true);
-	} else if (!want && d->drain_timer) {
-		loop_del_timer(d->loop, d->drain_timer);
-		d->drain_timer = 0;
+	} else if (want && d->drain_last) {
+		d->drain_last = false;
+		live_set_polling(d->live, true);
+	} else if (!want && d->drain_timer && !d->drain_last) {
+		d->drain_last = true;
 		live_set_polling(d->live, false);
 		/* held back before the kernel saw the change */
 		live_consume(d->live);
 		if (flow_table_stats(d->ft)->active > 0)
-			drain_timer_update(d);
+			drain_timer_update(d, false);
+	} else if (!want && d->drain_last && fired) {
+		loop_del_timer(d->loop, d->drain_timer);
+		d->drain_timer = 0;
+		d->drain_last = false;
 	}
 }
 
@@ -448,7 +463,7 @@ static void on_ring(struct loop *l, int fd, uint32_t events, void *arg)
 	(void)events;
 	if (d->live) {
 		live_consume(d->live);
-		drain_timer_update(d);
+		drain_timer_update(d, false);
 	} else if (d->plive) {
 		pcap_live_dispatch(d->plive);
 	}
@@ -551,7 +566,7 @@ static void on_tick(struct loop *l, void *arg)
 		live_consume(d->live);
 	}
 	flow_table_advance(d->ft, (double)ts.tv_sec + ts.tv_nsec / 1e9);
-	drain_timer_update(d);
+	drain_timer_update(d, false);
 	if (d->live && live_counters(d->live, &c) == 0) {
 		uint64_t full = c.kernel[MT_CNT_RING_FULL];
 

@@ -36,6 +36,7 @@ struct daemon {
 	double start_wall;
 	uint64_t ring_full_seen;
 	int drain_timer; /* loop timer id while connections are open, or 0 */
+	bool drain_last; /* polling is off: the timer drains once more */
 };
 
 /* Build the pipeline (sinks first, then the flow table). Logs errors. */
