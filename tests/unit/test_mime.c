@@ -58,6 +58,38 @@ static void test_headers_and_folding(void **state)
 	world_free(&w);
 }
 
+/* With no one listening for mime_all_headers, headers are not kept for
+ * it, but each mime_one_header still has the upper-case name, also past
+ * the header limit (and for a name longer than the stack copy). */
+static void test_headers_not_kept(void **state)
+{
+	struct world w;
+	struct mime_mail *m;
+	char name[300], line[320];
+
+	(void)state;
+	world_init(&w, NULL, ALL & ~EV_BIT(EV_mime_all_headers));
+	assert_int_equal(mime_mail_new(&m, &w.ctx, "SMTP", true), 0);
+	feed(&w, m, "From: a@b\nx-Mixed-Case: v\n");
+	memset(name, 'q', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	snprintf(line, sizeof(line), "%s: long\n", name);
+	feed(&w, m, line);
+	for (int i = 0; i < 1000; i++)
+		feed(&w, m, "x-many: v\n");
+	feed(&w, m, "x-past: v\n\nbody\n");
+	mime_mail_end(&m);
+	assert_int_equal(rec_find(&w.rec, "mime_all_headers", NULL), -1);
+	assert_true(rec_find(&w.rec, "\"original_name\":\"x-Mixed-Case\"",
+			     "\"name\":\"X-MIXED-CASE\"") >= 0);
+	for (int i = 0; i < 299; i++)
+		name[i] = 'Q';
+	assert_true(rec_find(&w.rec, name, NULL) >= 0);
+	assert_true(rec_find(&w.rec, "mime_too_many_headers", NULL) >= 0);
+	assert_true(rec_find(&w.rec, "\"name\":\"X-PAST\"", NULL) >= 0);
+	world_free(&w);
+}
+
 static void test_multipart_crlf_delay(void **state)
 {
 	struct world w;
@@ -322,6 +354,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_headers_and_folding),
+		cmocka_unit_test(test_headers_not_kept),
 		cmocka_unit_test(test_multipart_crlf_delay),
 		cmocka_unit_test(test_quoted_printable_errors),
 		cmocka_unit_test(test_base64_errors),

@@ -47,9 +47,10 @@ struct mime_entity {
 	enum mime_enc enc;
 	struct buf cur_header;    /* header being accumulated */
 	bool have_header;
-	struct stored_header *hdrs;
-	size_t n_hdrs;
+	struct stored_header *hdrs; /* kept for mime_all_headers */
+	size_t n_kept;
 	size_t cap_hdrs;
+	size_t n_hdrs;              /* all of them, for the limits */
 	size_t hdr_bytes;
 	char *boundary;
 	size_t blen;
@@ -78,6 +79,7 @@ struct mime_mail {
 	EVP_MD_CTX *sha256;
 	bool want_entity_data;
 	bool want_all_data;
+	bool want_all_headers;
 	bool truncated_weird;
 };
 
@@ -592,12 +594,52 @@ static void parse_encoding(struct mime_mail *m, struct mime_entity *e,
 }
 
 /* The accumulated header is complete: parse, report, interpret. */
+static void upcase(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		dst[k] = (uint8_t)(src[k] >= 'a' && src[k] <= 'z' ? src[k] - 32 :
+								    src[k]);
+}
+
+/* The header NAME: VALUE kept for mime_all_headers (original name, upper
+ * name and value in one block), or NULL. */
+static struct stored_header *keep_header(struct mime_entity *e,
+					 const uint8_t *name, size_t nl,
+					 const uint8_t *value, size_t vl)
+{
+	struct stored_header *sh;
+
+	if (e->n_kept == e->cap_hdrs) {
+		size_t ncap = e->cap_hdrs ? e->cap_hdrs * 2 : 8;
+		struct stored_header *nh;
+
+		nh = realloc(e->hdrs, ncap * sizeof(*nh));
+		if (!nh)
+			return NULL;
+		e->hdrs = nh;
+		e->cap_hdrs = ncap;
+	}
+	sh = &e->hdrs[e->n_kept];
+	sh->mem = malloc(2 * nl + vl + 1);
+	if (!sh->mem)
+		return NULL;
+	memcpy(sh->mem, name, nl);
+	upcase(sh->mem + nl, name, nl);
+	memcpy(sh->mem + 2 * nl, value, vl);
+	sh->h.original_name = EV_BYTES(sh->mem, nl);
+	sh->h.name = EV_BYTES(sh->mem + nl, nl);
+	sh->h.value = EV_BYTES(sh->mem + 2 * nl, vl);
+	e->n_kept++;
+	return sh;
+}
+
 static void finish_header(struct mime_mail *m, struct mime_entity *e)
 {
 	const uint8_t *p = e->cur_header.p;
-	size_t n = e->cur_header.len, i, ns, ne, vs;
-	struct stored_header *sh;
+	size_t n = e->cur_header.len, i, ns, ne, vs, nl, vl;
+	struct stored_header *sh = NULL;
 	struct event ev = { .type = EV_mime_one_header };
+	uint8_t upper[128], *name = upper;
 
 	if (!e->have_header)
 		return;
@@ -615,56 +657,40 @@ static void finish_header(struct mime_mail *m, struct mime_entity *e)
 	while (vs < n && (is_lws(p[vs]) || p[vs] == '\r' || p[vs] == '\n' ||
 			  p[vs] == '\v' || p[vs] == '\f'))
 		vs++;
+	nl = ne - ns;
+	vl = n - vs;
 
 	if (e->n_hdrs >= MIME_MAX_HEADERS ||
-	    e->hdr_bytes + 2 * (ne - ns) + (n - vs) > MIME_MAX_HEADER_STORE) {
+	    e->hdr_bytes + 2 * nl + vl > MIME_MAX_HEADER_STORE) {
 		if (e->n_hdrs == MIME_MAX_HEADERS ||
 		    e->hdr_bytes <= MIME_MAX_HEADER_STORE)
 			an_weird_str(m->ctx, "mime_too_many_headers", NULL,
 				     m->source);
 		e->hdr_bytes = MIME_MAX_HEADER_STORE + 1;
-		sh = NULL;
 	} else {
-		if (e->n_hdrs == e->cap_hdrs) {
-			size_t ncap = e->cap_hdrs ? e->cap_hdrs * 2 : 8;
-			struct stored_header *nh;
-
-			nh = realloc(e->hdrs, ncap * sizeof(*nh));
-			if (!nh)
-				return;
-			e->hdrs = nh;
-			e->cap_hdrs = ncap;
-		}
-		sh = &e->hdrs[e->n_hdrs];
-		sh->mem = malloc(2 * (ne - ns) + (n - vs) + 1);
-		if (!sh->mem)
-			return;
-		memcpy(sh->mem, p + ns, ne - ns);
-		for (size_t k = 0; k < ne - ns; k++) {
-			uint8_t c = p[ns + k];
-
-			sh->mem[ne - ns + k] =
-				(uint8_t)(c >= 'a' && c <= 'z' ? c - 32 : c);
-		}
-		memcpy(sh->mem + 2 * (ne - ns), p + vs, n - vs);
-		sh->h.original_name = EV_BYTES(sh->mem, ne - ns);
-		sh->h.name = EV_BYTES(sh->mem + (ne - ns), ne - ns);
-		sh->h.value = EV_BYTES(sh->mem + 2 * (ne - ns), n - vs);
 		e->n_hdrs++;
-		e->hdr_bytes += 2 * (ne - ns) + (n - vs);
+		e->hdr_bytes += 2 * nl + vl;
+		/* kept for mime_all_headers only */
+		if (m->want_all_headers)
+			sh = keep_header(e, p + ns, nl, p + vs, vl);
 	}
-	ev.one_header.h.original_name = EV_BYTES(p + ns, ne - ns);
-	ev.one_header.h.value = EV_BYTES(p + vs, n - vs);
+	ev.one_header.h.original_name = EV_BYTES(p + ns, nl);
+	ev.one_header.h.value = EV_BYTES(p + vs, vl);
 	if (sh) {
 		ev.one_header.h.name = sh->h.name;
 	} else {
-		ev.one_header.h.name = ev.one_header.h.original_name;
+		name = nl <= sizeof(upper) ? upper : malloc(nl);
+		if (name)
+			upcase(name, p + ns, nl);
+		ev.one_header.h.name = EV_BYTES(name ? name : p + ns, nl);
 	}
-	if (tok_eq(p + ns, ne - ns, "content-type"))
-		parse_content_type(m, e, p + vs, n - vs);
-	else if (tok_eq(p + ns, ne - ns, "content-transfer-encoding"))
-		parse_encoding(m, e, p + vs, n - vs);
+	if (tok_eq(p + ns, nl, "content-type"))
+		parse_content_type(m, e, p + vs, vl);
+	else if (tok_eq(p + ns, nl, "content-transfer-encoding"))
+		parse_encoding(m, e, p + vs, vl);
 	emit(m, &ev);
+	if (name != upper)
+		free(name);
 }
 
 static struct mime_entity *new_entity(struct mime_mail *m,
@@ -676,15 +702,15 @@ static void begin_body(struct mime_mail *m, struct mime_entity *e)
 
 	finish_header(m, e);
 	e->in_header = false;
-	if (bus_wants(m->ctx->bus, EV_mime_all_headers)) {
+	if (m->want_all_headers) {
 		struct mime_header *list = NULL;
 
-		if (e->n_hdrs)
-			list = malloc(e->n_hdrs * sizeof(*list));
-		for (size_t i = 0; list && i < e->n_hdrs; i++)
+		if (e->n_kept)
+			list = malloc(e->n_kept * sizeof(*list));
+		for (size_t i = 0; list && i < e->n_kept; i++)
 			list[i] = e->hdrs[i].h;
 		ev.all_headers.h = list;
-		ev.all_headers.n = list ? e->n_hdrs : 0;
+		ev.all_headers.n = list ? e->n_kept : 0;
 		emit(m, &ev);
 		free(list);
 	}
@@ -771,7 +797,7 @@ static void free_entity(struct mime_entity *e)
 	while (e) {
 		struct mime_entity *child = e->child;
 
-		for (size_t i = 0; i < e->n_hdrs; i++)
+		for (size_t i = 0; i < e->n_kept; i++)
 			free(e->hdrs[i].mem);
 		free(e->hdrs);
 		free(e->boundary);
@@ -860,6 +886,7 @@ int mime_mail_new(struct mime_mail **out, struct an_ctx *ctx,
 	m->all.ctx = ctx;
 	m->want_entity_data = bus_wants(ctx->bus, EV_mime_entity_data);
 	m->want_all_data = bus_wants(ctx->bus, EV_mime_all_data);
+	m->want_all_headers = bus_wants(ctx->bus, EV_mime_all_headers);
 	/* Zeek's mail content hashes, only when someone listens */
 	if (bus_wants(ctx->bus, EV_mime_content_hash))
 		m->md5 = EVP_MD_CTX_new();
