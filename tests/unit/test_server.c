@@ -354,6 +354,148 @@ static void test_half_closed_backlog_no_spin(void **state)
 	free(w);
 }
 
+/* Reply N on flow 0, its number in the text: "250-n=000042 ...". */
+static void numbered_reply(struct srv_world *w, int n)
+{
+	char r[96];
+
+	snprintf(r, sizeof(r), "250-n=%06d a numbered reply line, long "
+		 "enough to fill a queue xxxxxxxx\r\n", n);
+	seg(w, 0, true, w->sseq[0], 101, TCPF_ACK, r, 2.0);
+	w->sseq[0] += (uint32_t)strlen(r);
+	seg(w, 0, false, 101, w->sseq[0], TCPF_ACK, NULL, 2.0);
+}
+
+/* What a subscriber read: every line whole, the numbered replies in
+ * increasing order; returns how many, *lost the counts of 'lost' lines. */
+static int check_stream(const char *p, size_t len, int *last, int *lost)
+{
+	int count = 0;
+
+	while (len) {
+		const char *e = memchr(p, '\n', len);
+		const char *m;
+		size_t n;
+
+		assert_non_null(e);
+		n = (size_t)(e - p);
+		assert_true(n > 2 && p[0] == '{' && p[n - 1] == '}');
+		m = memmem(p, n, "\"n=", 3);
+		if (m) {
+			int v = atoi(m + 3);
+
+			assert_true(v > *last);
+			*last = v;
+			count++;
+		} else if ((m = memmem(p, n, "\"event\":\"lost\"", 14))) {
+			m = memmem(p, n, "\"count\":", 8);
+			assert_non_null(m);
+			*lost += atoi(m + 8);
+		}
+		p += n + 1;
+		len -= n + 1;
+	}
+	return count;
+}
+
+/* Read what is there, a little at a time, into B at *got. */
+static void read_some(int fd, char *b, size_t cap, size_t *got, size_t max)
+{
+	ssize_t k = recv(fd, b + *got, cap - *got < max ? cap - *got : max,
+			 MSG_DONTWAIT);
+
+	if (k > 0)
+		*got += (size_t)k;
+}
+
+/* Read until the line of reply LAST is in, whole. */
+static void read_all(struct srv_world *w, int fd, char *b, size_t cap,
+		     size_t *got, int last)
+{
+	char mark[16];
+
+	snprintf(mark, sizeof(mark), "n=%06d", last);
+	for (int r = 0; r < 3000; r++) {
+		read_some(fd, b, cap, got, 65536);
+		if (*got && b[*got - 1] == '\n' && memmem(b, *got, mark, 8))
+			return;
+		spin(w, 0);
+	}
+	fail_msg("reply %d never came", last);
+}
+
+/* A subscriber that reads less than it is sent, a few KB at a time, while
+ * more events are queued behind what it has not read: it gets every
+ * event once, in order, whole (the daemon's queue keeps what was sent at
+ * its front and moves the rest down only when it needs the room). */
+static void test_slow_reader_gets_every_event_once(void **state)
+{
+	struct srv_world *w = malloc(sizeof(*w));
+	const size_t cap = 16 << 20;
+	char *b = malloc(cap);
+	size_t got = 0;
+	int fd, n = 0, last = -1, lost = 0;
+
+	(void)state;
+	sw_init(w, 256 << 20);
+	new_flow(w, 0, 1.0);
+	fd = connect_client(w, 4096);
+	subscribe(w, fd);
+	for (int round = 0; round < 200; round++) { /* 3 MB, under the limit */
+		for (int i = 0; i < 60; i++)
+			numbered_reply(w, n++);
+		spin(w, 1);
+		read_some(fd, b, cap, &got, 3000);
+	}
+	read_all(w, fd, b, cap, &got, n - 1);
+	assert_int_equal(check_stream(b, got, &last, &lost), n);
+	assert_int_equal(lost, 0);
+	assert_int_equal(stats(w).events_dropped, 0);
+	free(b);
+	sw_done(w, fd);
+}
+
+/* The same reader's queue is shed (the connections need the memory)
+ * after it has read part of it: the line it was in the middle of stays
+ * whole, the dropped events are reported as lost, and it gets the
+ * rest in order. */
+static void test_shed_after_partial_read(void **state)
+{
+	struct srv_world *w = malloc(sizeof(*w));
+	const size_t cap = 16 << 20;
+	char *b = malloc(cap);
+	size_t got = 0;
+	int fd, n = 0, last = -1, lost = 0, count;
+
+	(void)state;
+	sw_init(w, 256 << 20);
+	new_flow(w, 0, 1.0);
+	fd = connect_client(w, 4096);
+	subscribe(w, fd);
+	for (int i = 0; i < 5000; i++)
+		numbered_reply(w, n++);
+	spin(w, 1);
+	for (int r = 0; r < 20; r++) {
+		read_some(fd, b, cap, &got, 16384);
+		spin(w, 1);
+	}
+	assert_true(srv_shed_queues(w->srv, 1 << 30) > 0);
+	/* what was left is read; then 'lost', then what came after */
+	for (int r = 0; r < 50; r++) {
+		read_some(fd, b, cap, &got, 65536);
+		spin(w, 1);
+	}
+	for (int i = 0; i < 100; i++)
+		numbered_reply(w, n++);
+	read_all(w, fd, b, cap, &got, n - 1);
+	count = check_stream(b, got, &last, &lost);
+	assert_int_equal(last, n - 1);
+	assert_true(lost > 0);
+	assert_int_equal(count + lost, n);
+	free(b);
+	sw_done(w, fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +504,8 @@ int main(void)
 		cmocka_unit_test(test_request_burst_waits),
 		cmocka_unit_test(test_flows_take_memory_back),
 		cmocka_unit_test(test_half_closed_backlog_no_spin),
+		cmocka_unit_test(test_slow_reader_gets_every_event_once),
+		cmocka_unit_test(test_shed_after_partial_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,8 +33,8 @@ struct client {
 	uid_t uid;
 	pid_t pid;
 	struct linebuf in;
-	char *out;          /* queued output */
-	size_t out_len, out_cap;
+	char *out;          /* queued output: out[out_head..out_len) */
+	size_t out_head, out_len, out_cap;
 	bool subscribed;
 	struct sub_filter filter;
 	uint64_t sent, dropped, lost_reported;
@@ -65,6 +65,24 @@ static void client_close(struct srv *s, struct client *c);
 
 /* --- output ----------------------------------------------------------------- */
 
+/* Bytes queued for c and not sent yet. What was sent stays at the front
+ * of its buffer until room is needed (queue_compact): a queue of some
+ * MiB drained by a slow reader 200 KB at a time is not moved to the
+ * front after every send. */
+static size_t queued(const struct client *c)
+{
+	return c->out_len - c->out_head;
+}
+
+static void queue_compact(struct client *c)
+{
+	if (!c->out_head)
+		return;
+	memmove(c->out, c->out + c->out_head, queued(c));
+	c->out_len -= c->out_head;
+	c->out_head = 0;
+}
+
 /* Queue capacity changes. */
 static void queue_account(struct srv *s, size_t old_cap, size_t new_cap)
 {
@@ -93,16 +111,18 @@ static bool budget_allows(struct srv *s, size_t growth)
  * up to the per-client limit while the budget allows. */
 static bool may_read(struct srv *s, struct client *c)
 {
-	return !c->eof && (c->out_len <= SRV_REPLY_ROOM ||
-			   (c->out_len <= SRV_QUEUE_BYTES && budget_allows(s, 0)));
+	return !c->eof && (queued(c) <= SRV_REPLY_ROOM ||
+			   (queued(c) <= SRV_QUEUE_BYTES && budget_allows(s, 0)));
 }
 
 static bool queue(struct client *c, const char *p, size_t n, bool must)
 {
 	struct srv *s = c->srv;
 
-	if (!must && c->out_len + n > SRV_QUEUE_BYTES)
+	if (!must && queued(c) + n > SRV_QUEUE_BYTES)
 		return false;
+	if (c->out_len + n > c->out_cap)
+		queue_compact(c);
 	if (c->out_len + n > c->out_cap) {
 		size_t nc = c->out_cap ? c->out_cap : 4096;
 		char *nb;
@@ -131,7 +151,7 @@ static bool queue(struct client *c, const char *p, size_t n, bool must)
 /* A drained queue that grew large gives its memory back. */
 static void queue_shrink(struct client *c)
 {
-	if (c->out_len || c->out_cap <= 65536)
+	if (queued(c) || c->out_cap <= 65536)
 		return;
 	queue_account(c->srv, c->out_cap, 0);
 	free(c->out);
@@ -142,10 +162,9 @@ static void queue_shrink(struct client *c)
 static void flush_out(struct srv *s, struct client *c)
 {
 	bool sent = false;
-	size_t done = 0;
 
-	while (done < c->out_len) {
-		ssize_t w = send(c->fd, c->out + done, c->out_len - done,
+	while (queued(c)) {
+		ssize_t w = send(c->fd, c->out + c->out_head, queued(c),
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w < 0) {
@@ -154,20 +173,18 @@ static void flush_out(struct srv *s, struct client *c)
 			c->closing = true; /* EPIPE, ECONNRESET */
 			return;
 		}
-		done += (size_t)w;
+		c->out_head += (size_t)w;
 		sent = true;
 	}
-	if (done) { /* what is left to the front, once (not per send) */
-		memmove(c->out, c->out + done, c->out_len - done);
-		c->out_len -= done;
-	}
-	if (!c->out_len)
+	if (!queued(c)) {
+		c->out_head = c->out_len = 0;
 		c->has_events = false;
+	}
 	queue_shrink(c);
 	/* caught up, by reading (a queue made small by the budget is not):
 	 * tell it what it missed */
 	if (c->subscribed && c->dropped > c->lost_reported &&
-	    (sent || !c->out_len) && c->out_len < SRV_QUEUE_BYTES / 2) {
+	    (sent || !queued(c)) && queued(c) < SRV_QUEUE_BYTES / 2) {
 		char line[160];
 		int n = snprintf(line, sizeof(line),
 				 "{\"ts\":%.6f,\"event\":\"lost\",\"source\":\"subscriber\",\"count\":%llu}\n",
@@ -178,12 +195,12 @@ static void flush_out(struct srv *s, struct client *c)
 			c->lost_reported = c->dropped;
 		c->over_since = 0;
 	}
-	if (c->eof && !c->out_len) {
+	if (c->eof && !queued(c)) {
 		c->closing = true; /* closed by the caller or the next tick */
 		return;
 	}
 	loop_mod_fd(s->loop, c->fd,
-		    (c->out_len ? EPOLLOUT : 0) |
+		    (queued(c) ? EPOLLOUT : 0) |
 			    (may_read(s, c) ? EPOLLIN | EPOLLRDHUP : 0));
 }
 
@@ -377,7 +394,7 @@ static void read_requests(struct srv *s, struct client *c)
 		if (!c->in.held) {
 			n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
 			if (n == 0) { /* half-close: finish writing, then go */
-				if (c->out_len)
+				if (queued(c))
 					c->eof = true;
 				else
 					c->closing = true;
@@ -527,7 +544,7 @@ static void srv_on_event(struct sink *sink, const struct event *ev)
 		c->has_events = true;
 		c->sent++;
 		s->st.events_sent++;
-		if (c->out_len == s->jw.len)
+		if (queued(c) == s->jw.len)
 			flush_out(s, c);
 	}
 }
@@ -539,7 +556,7 @@ void srv_tick(struct srv *s)
 	for (unsigned int i = 0; i < s->n_clients;) {
 		struct client *c = s->clients[i];
 
-		if (c->out_len)
+		if (queued(c))
 			flush_out(s, c);
 		resume_requests(s, c);
 		if ((c->over_since && now - c->over_since > SRV_SLOW_SECONDS) ||
@@ -659,11 +676,15 @@ static bool is_reply_line(const char *p, size_t n)
  * and replies; shrink the queue. Returns the bytes freed. */
 static uint64_t shed_client(struct srv *s, struct client *c)
 {
-	const char *nl = memchr(c->out, '\n', c->out_len);
-	size_t o = nl ? (size_t)(nl - c->out) + 1 : c->out_len, i = o;
-	size_t old_cap = c->out_cap, ncap;
+	const char *nl;
+	size_t o, i, old_cap = c->out_cap, ncap;
 	uint64_t dropped = 0;
 	char *nb;
+
+	queue_compact(c);
+	nl = memchr(c->out, '\n', c->out_len);
+	o = nl ? (size_t)(nl - c->out) + 1 : c->out_len;
+	i = o;
 
 	while (i < c->out_len) {
 		const char *e = memchr(c->out + i, '\n', c->out_len - i);
