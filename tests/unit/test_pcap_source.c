@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* test_pcap_source.c - offline captures read in place (a plain pcap file,
- * read in blocks) give exactly what libpcap gives (the same bytes
+ * read a window at a time) give exactly what libpcap gives (the same bytes
  * gzip-compressed, which only libpcap reads): every segment, its time and
  * bytes, the counters, the error of a file cut short; also when libpcap
  * has to take over mid-file (a record longer than the snapshot length),
@@ -196,7 +196,8 @@ static void test_in_place_as_libpcap(void **state)
 }
 
 /* A file cut short while it is read (a writer truncating it): no fault,
- * the packets up to the cut, and libpcap's error for a cut file. */
+ * the packets up to the cut, and libpcap's error for a cut file; also
+ * when the cut is in the part of the file the reader has mapped. */
 struct cutter {
 	struct trace t;
 	const char *path;
@@ -237,6 +238,26 @@ static void test_file_cut_while_read(void **state)
 	assert_int_equal(rc, -EIO);
 	assert_non_null(strstr(err, "truncated"));
 	assert_true(c.t.segments > 1500 && c.t.segments < 12000);
+	/* cut a few records ahead of the one being read, in the part of the
+	 * file mapped now: the next access past the cut faults (SIGBUS), and
+	 * the reader stops there instead of dying of it */
+	write_file(path, buf, n, false);
+	free(c.t.text);
+	memset(&c.t, 0, sizeof(c.t));
+	c.at_segment = 2500; /* about 1.7 MiB in, mid-window */
+	c.to = 24;
+	for (size_t i = 0; i < c.at_segment + 3; i++) {
+		uint32_t rh[4];
+
+		memcpy(rh, buf + c.to, sizeof(rh));
+		c.to += (off_t)(sizeof(rh) + rh[2]);
+	}
+	c.to += 100;
+	rc = pcap_source_run(path, cut_on_segment, NULL, NULL, &c, &st, NULL, err,
+			     sizeof(err));
+	assert_int_equal(rc, -EIO);
+	assert_non_null(strstr(err, "truncated"));
+	assert_true(c.t.segments >= 2500 && c.t.segments <= 2504);
 	unlink(path);
 	free(c.t.text);
 	free(buf);
@@ -244,7 +265,7 @@ static void test_file_cut_while_read(void **state)
 
 /* With a release callback, the payloads of a plain file are lent: each
  * stays where it was handed on, unchanged, until the next release (a
- * block is about to be reused, or the end); the segments are the same as
+ * window is about to be unmapped, or the end); the segments are the same as
  * without one. A gzip-compressed file lends nothing. */
 struct lender {
 	struct trace t;
@@ -307,7 +328,7 @@ static void test_lent_until_release(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	snprintf(gz, sizeof(gz), "%s.gz", plain);
-	n = build(buf, cap, false, 12000, -1); /* ~8 MiB: 8 blocks */
+	n = build(buf, cap, false, 12000, -1); /* ~8 MiB: 2 windows */
 	write_file(plain, buf, n, false);
 	write_file(gz, buf, n, true);
 	run(plain, &ref);
@@ -324,7 +345,7 @@ static void test_lent_until_release(void **state)
 	assert_int_equal(l->lent, 12000);
 	assert_int_equal(l->not_lent, 0);
 	assert_int_equal(l->nheld, 0);      /* released at the end */
-	assert_true(l->releases >= 8);
+	assert_true(l->releases >= 2);
 	free(l->t.text);
 	memset(l, 0, sizeof(*l));
 	assert_int_equal(pcap_source_run(gz, lent_segment, NULL, lent_release,

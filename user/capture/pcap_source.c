@@ -11,6 +11,9 @@
 #include <string.h>
 #include <zlib.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static ssize_t gz_read(void *cookie, char *buf, size_t size)
@@ -107,21 +110,51 @@ static void one_packet(struct reader *r, const uint8_t *data, uint32_t caplen,
 	r->cb(r->arg, &seg);
 }
 
-/* A plain pcap file in this machine's byte order is read here, in large
- * blocks straight into one buffer, and its records are handed on from
- * there: through stdio and libpcap every byte was copied three times
- * (read(2) into stdio's buffer, then into libpcap's), a quarter of a run.
- * (Mapping the file saved one more copy, but a file cut short by another
- * process while taken kills the reader with SIGBUS.) Only plain records
- * are read so (whole, no longer than the snapshot length or libpcap's
- * 262144); at anything else, or a file that ends in the middle of a
- * record, libpcap takes over from that record on. Returns the records
- * read; *all when that was the whole file. */
+/* A plain pcap file in this machine's byte order is mapped, a window at a
+ * time, and its records are handed on from there: through stdio and
+ * libpcap every byte was copied three times (read(2) into stdio's
+ * buffer, then into libpcap's), a quarter of a run; read(2) into one
+ * buffer still copied it once (the kernel's copy was 15 % of a run).
+ * Only plain records are read so (whole, no longer than the snapshot
+ * length or libpcap's 262144); at anything else, or a file that ends in
+ * the middle of a record, libpcap takes over from that record on. Returns
+ * the records read; *all when that was the whole file.
+ * A file cut short by another process in the part that is mapped makes
+ * the next access past the cut fault (SIGBUS): the handler maps zeros
+ * from that page to the end of the window and sets map_cut, and the
+ * reader stops after that record; it also stops when the file has become
+ * shorter than what it read of the window. Then *cut is set: the records
+ * read last may have been read partly as zeros (the rest of the page the
+ * cut is in reads as zeros, and does not fault). */
 #define PCAP_MAGIC_USEC 0xa1b2c3d4u
 #define PCAP_MAGIC_NSEC 0xa1b23c4du
 #define PCAP_VERSION_2_4 0x00040002u /* major 2, minor 4 */
 #define PCAP_MAX_PLAIN 262144u
-#define PCAP_BLOCK (1u << 20)
+#define PCAP_WINDOW (4u << 20) /* records starting in it are read from it */
+
+/* The window mapped now, for the SIGBUS handler (one reader at a time). */
+static uint8_t *volatile map_base;
+static volatile size_t map_len;
+static volatile sig_atomic_t map_cut;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	uint8_t *a = si->si_addr, *b = map_base;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	(void)uc;
+	if (b && a >= b && a < b + map_len) {
+		uint8_t *from = b + (size_t)(a - b) / page * page;
+
+		if (mmap(from, (size_t)(b + map_len - from), PROT_READ,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+			 0) != MAP_FAILED) {
+			map_cut = 1;
+			return; /* the access is made again, and reads zeros */
+		}
+	}
+	signal(sig, SIG_DFL); /* not ours: the fault, as without a handler */
+}
 
 /* The captured length of the record whose header is at P; 0 when that is
  * over what read_plain takes (its caller then checks the header). */
@@ -133,18 +166,48 @@ static uint32_t rec_len(const uint8_t *p)
 	return c <= PCAP_MAX_PLAIN ? c : 0;
 }
 
-static uint64_t read_plain(struct reader *r, int fd, volatile bool *stop,
-			   bool *all)
+/* The records of the window at START (LEN bytes mapped at BASE) from
+ * offset *p on, up to PCAP_WINDOW; false when libpcap is to take over at
+ * *p (a record it has to judge). */
+static bool read_window(struct reader *r, const uint8_t *base, size_t len,
+			size_t *p, uint32_t snap, bool nsec, uint64_t *n,
+			volatile bool *stop)
 {
-	const size_t cap = PCAP_BLOCK + 16 + PCAP_MAX_PLAIN;
+	while (!(stop && *stop) && !map_cut) {
+		uint32_t rec[4];
+		double ts;
+
+		if (*p >= PCAP_WINDOW || len - *p < 16 ||
+		    len - *p < 16 + (size_t)rec_len(base + *p))
+			return true;
+		memcpy(rec, base + *p, sizeof(rec));
+		if (rec[2] > snap)
+			return false;
+		/* the fields are signed 32-bit numbers, as libpcap reads them */
+		ts = (double)(int32_t)rec[0] +
+		     (double)((int64_t)(int32_t)rec[1] * (nsec ? 1 : 1000)) /
+			     1e9;
+		one_packet(r, base + *p + 16, rec[2], rec[3], ts);
+		*p += 16 + rec[2];
+		(*n)++;
+	}
+	return true;
+}
+
+static uint64_t read_plain(struct reader *r, int fd, volatile bool *stop,
+			   bool *all, bool *cut)
+{
+	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const size_t cap = PCAP_WINDOW + page + 16 + PCAP_MAX_PLAIN;
+	struct sigaction sa = { .sa_sigaction = on_sigbus,
+				.sa_flags = SA_SIGINFO | SA_NODEFER },
+			 old;
 	uint32_t hdr[6], snap;
 	uint64_t n = 0;
-	off_t at = 24; /* file offset of buf[len] */
-	size_t len = 0, p = 0;
-	uint8_t *buf;
-	bool nsec, eof = false;
+	off_t at = 24; /* file offset of the next record */
+	bool nsec;
 
-	*all = false;
+	*all = *cut = false;
 	if (pread(fd, hdr, sizeof(hdr), 0) != sizeof(hdr))
 		return 0;
 	/* version 2.4 only: libpcap swaps the lengths of older files */
@@ -153,51 +216,49 @@ static uint64_t read_plain(struct reader *r, int fd, volatile bool *stop,
 		return 0;
 	nsec = hdr[0] == PCAP_MAGIC_NSEC;
 	snap = hdr[4] && hdr[4] < PCAP_MAX_PLAIN ? hdr[4] : PCAP_MAX_PLAIN;
-	buf = malloc(cap);
-	if (!buf)
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGBUS, &sa, &old))
 		return 0;
+	map_cut = 0;
 	r->lent = r->release != NULL;
-	while (!(stop && *stop)) {
-		uint32_t rec[4];
-		double ts;
+	for (;;) {
+		off_t start = at / (off_t)page * (off_t)page;
+		size_t len, p = (size_t)(at - start);
+		struct stat sb;
+		bool whole, on;
+		uint8_t *base;
 
-		if (len - p < 16 || len - p < 16 + (size_t)rec_len(buf + p)) {
-			ssize_t k;
-
-			if (eof)
-				break;
-			/* the rest of the block to the front, then more:
-			 * what was lent from the buffer goes away */
-			if (r->release)
-				r->release(r->arg);
-			memmove(buf, buf + p, len - p);
-			len -= p;
-			p = 0;
-			k = pread(fd, buf + len, cap - len, at);
-			if (k <= 0) {
-				eof = true;
-				continue;
-			}
-			len += (size_t)k;
-			at += k;
-			continue;
+		if ((stop && *stop) || fstat(fd, &sb))
+			break;
+		if (sb.st_size <= at) {
+			*all = sb.st_size == at;
+			break;
 		}
-		memcpy(rec, buf + p, sizeof(rec));
-		if (rec[2] > snap)
-			break; /* libpcap's to judge */
-		/* the fields are signed 32-bit numbers, as libpcap reads them */
-		ts = (double)(int32_t)rec[0] +
-		     (double)((int64_t)(int32_t)rec[1] * (nsec ? 1 : 1000)) /
-			     1e9;
-		one_packet(r, buf + p + 16, rec[2], rec[3], ts);
-		p += 16 + rec[2];
-		n++;
+		whole = (uint64_t)(sb.st_size - start) <= cap;
+		len = whole ? (size_t)(sb.st_size - start) : cap;
+		base = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+			    fd, start);
+		if (base == MAP_FAILED)
+			break;
+		map_len = len;
+		map_base = base;
+		on = read_window(r, base, len, &p, snap, nsec, &n, stop);
+		/* what was lent from the window goes away */
+		if (r->release)
+			r->release(r->arg);
+		map_base = NULL;
+		munmap(base, len);
+		if (map_cut || fstat(fd, &sb) || sb.st_size < start + (off_t)p) {
+			*cut = true;
+			break;
+		}
+		if (!on || (whole && start + (off_t)p == at))
+			break; /* libpcap's from here (or a record cut short) */
+		at = start + (off_t)p;
 	}
-	*all = (eof && p == len) || (stop && *stop);
-	if (r->release)
-		r->release(r->arg);
+	*all = *all || *cut || (stop && *stop);
 	r->lent = false;
-	free(buf);
+	sigaction(SIGBUS, &old, NULL);
 	return n;
 }
 
@@ -208,7 +269,7 @@ int pcap_source_run(const char *path, segment_cb cb, pcap_tick_cb tick,
 {
 	struct reader r = { .cb = cb, .tick = tick, .release = release,
 			    .arg = arg, .st = st };
-	bool plain = false, all = false;
+	bool plain = false, all = false, cut = false;
 	uint64_t taken = 0;
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	char *vbuf = NULL;
@@ -233,17 +294,20 @@ int pcap_source_run(const char *path, segment_cb cb, pcap_tick_cb tick,
 	/* libpcap has checked the file header and knows the link type */
 	r.linktype = pcap_datalink(p);
 	if (plain)
-		taken = read_plain(&r, fileno(f), stop, &all);
-	/* libpcap reads on after what was read here, if anything */
-	for (uint64_t i = 0; !all && i < taken; i++)
-		if (pcap_next_ex(p, &h, &data) != 1)
-			break;
+		taken = read_plain(&r, fileno(f), stop, &all, &cut);
+	/* libpcap reads on after what was read here, if anything (a file
+	 * cut short since is its error to report) */
 	rc = 1;
-	while (!all && !(stop && *stop) &&
+	for (uint64_t i = 0; !all && i < taken && rc == 1; i++)
+		rc = pcap_next_ex(p, &h, &data);
+	while (!all && rc == 1 && !(stop && *stop) &&
 	       (rc = pcap_next_ex(p, &h, &data)) == 1)
 		one_packet(&r, data, h->caplen, h->len,
 			   (double)h->ts.tv_sec + (double)h->ts.tv_usec / 1e9);
-	if (!(stop && *stop) && rc == PCAP_ERROR) {
+	if (cut) {
+		snprintf(err, errlen, "%s: truncated while it was read", path);
+		ret = -EIO;
+	} else if (!(stop && *stop) && rc == PCAP_ERROR) {
 		/* A capture cut short (truncated file) still counts what was
 		 * read; report the error. */
 		snprintf(err, errlen, "%s: %s", path, pcap_geterr(p));

@@ -21,7 +21,7 @@ struct pcap_source_stats {
 typedef void (*pcap_tick_cb)(void *arg, double now);
 
 /* Called when payloads handed on with segment.lent set are about to go
- * away (the block they are in is reused). */
+ * away (the part of the file they are in is unmapped). */
 typedef void (*pcap_release_cb)(void *arg);
 
 /* Read PATH to the end. Returns 0, or -errno / -EINVAL (not a capture)
