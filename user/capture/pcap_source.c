@@ -236,7 +236,7 @@ static uint64_t read_plain(struct reader *r, int fd, volatile bool *stop,
 		}
 		whole = (uint64_t)(sb.st_size - start) <= cap;
 		len = whole ? (size_t)(sb.st_size - start) : cap;
-		base = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+		base = mmap(NULL, len, PROT_READ, MAP_PRIVATE,
 			    fd, start);
 		if (base == MAP_FAILED)
 			break;
