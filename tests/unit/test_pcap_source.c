@@ -239,8 +239,9 @@ static void test_file_cut_while_read(void **state)
 	assert_non_null(strstr(err, "truncated"));
 	assert_true(c.t.segments > 1500 && c.t.segments < 12000);
 	/* cut a few records ahead of the one being read, in the part of the
-	 * file mapped now: the next access past the cut faults (SIGBUS), and
-	 * the reader stops there instead of dying of it */
+	 * file mapped now: the rest of the page the cut is in reads as zeros,
+	 * the next access past it faults (SIGBUS); the reader stops at the
+	 * cut, neither dying of the fault nor taking zeros for packets */
 	write_file(path, buf, n, false);
 	free(c.t.text);
 	memset(&c.t, 0, sizeof(c.t));
@@ -258,6 +259,9 @@ static void test_file_cut_while_read(void **state)
 	assert_int_equal(rc, -EIO);
 	assert_non_null(strstr(err, "truncated"));
 	assert_true(c.t.segments >= 2500 && c.t.segments <= 2504);
+	/* and nothing past the cut was read as a packet of zeros */
+	assert_int_equal(st.dec.packets, c.t.segments);
+	assert_true(st.last_ts > 1.7e9);
 	unlink(path);
 	free(c.t.text);
 	free(buf);

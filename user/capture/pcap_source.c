@@ -119,13 +119,15 @@ static void one_packet(struct reader *r, const uint8_t *data, uint32_t caplen,
  * length or libpcap's 262144); at anything else, or a file that ends in
  * the middle of a record, libpcap takes over from that record on. Returns
  * the records read; *all when that was the whole file.
- * A file cut short by another process in the part that is mapped makes
- * the next access past the cut fault (SIGBUS): the handler maps zeros
- * from that page to the end of the window and sets map_cut, and the
- * reader stops after that record; it also stops when the file has become
- * shorter than what it read of the window. Then *cut is set: the records
- * read last may have been read partly as zeros (the rest of the page the
- * cut is in reads as zeros, and does not fault). */
+ * A file cut short by another process in the part that is mapped reads
+ * as zeros to the end of the page the cut is in, and faults (SIGBUS)
+ * after it: the handler maps zeros from the faulting page to the end of
+ * the window and sets map_cut. A record is handed on only once the
+ * header after it has been looked at (record_intact), so the reader
+ * stops at the cut without taking zeros for packets, and *cut is set.
+ * (Only a cut made while a packet is being analyzed shows that packet
+ * zeros; lent bytes past a cut are copied as zeros at the release, and
+ * the run ends there.) */
 #define PCAP_MAGIC_USEC 0xa1b2c3d4u
 #define PCAP_MAGIC_NSEC 0xa1b23c4du
 #define PCAP_VERSION_2_4 0x00040002u /* major 2, minor 4 */
@@ -136,6 +138,7 @@ static void one_packet(struct reader *r, const uint8_t *data, uint32_t caplen,
 static uint8_t *volatile map_base;
 static volatile size_t map_len;
 static volatile sig_atomic_t map_cut;
+static struct sigaction map_old; /* SIGBUS's action before read_plain */
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
@@ -143,7 +146,7 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
 	(void)uc;
-	if (b && a >= b && a < b + map_len) {
+	if (si->si_code == BUS_ADRERR && b && a >= b && a < b + map_len) {
 		uint8_t *from = b + (size_t)(a - b) / page * page;
 
 		if (mmap(from, (size_t)(b + map_len - from), PROT_READ,
@@ -153,7 +156,11 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 			return; /* the access is made again, and reads zeros */
 		}
 	}
-	signal(sig, SIG_DFL); /* not ours: the fault, as without a handler */
+	/* not ours: as if this handler were not there (a fault is made
+	 * again, into the old action; a signal sent is sent again) */
+	sigaction(sig, &map_old, NULL);
+	if (si->si_code <= 0)
+		raise(sig);
 }
 
 /* The captured length of the record whose header is at P; 0 when that is
@@ -166,13 +173,49 @@ static uint32_t rec_len(const uint8_t *p)
 	return c <= PCAP_MAX_PLAIN ? c : 0;
 }
 
-/* The records of the window at START (LEN bytes mapped at BASE) from
- * offset *p on, up to PCAP_WINDOW; false when libpcap is to take over at
- * *p (a record it has to judge). */
-static bool read_window(struct reader *r, const uint8_t *base, size_t len,
-			size_t *p, uint32_t snap, bool nsec, uint64_t *n,
+/* A part of the file, mapped. */
+struct window {
+	const uint8_t *base;
+	size_t len;
+	off_t start; /* file offset of base[0] */
+	int fd;
+};
+
+/* Does the file still reach window offset END? If not, map_cut. */
+static bool intact_to(const struct window *w, size_t end)
+{
+	struct stat sb;
+
+	if (!map_cut &&
+	    (fstat(w->fd, &sb) || sb.st_size < w->start + (off_t)end))
+		map_cut = 1;
+	return !map_cut;
+}
+
+/* Is the record ending at window offset NEXT still in the file? A file
+ * cut short reads as zeros from the cut to the end of that page, and
+ * faults after it (into zeros too, and map_cut): so the header after the
+ * record is looked at first; if it is all zeros, or not in the window,
+ * the file's size says. */
+static inline bool record_intact(const struct window *w, size_t next)
+{
+	uint64_t h[2];
+
+	if (next + 16 > w->len)
+		return intact_to(w, next);
+	memcpy(h, w->base + next, sizeof(h));
+	return (h[0] | h[1]) || intact_to(w, next + 16);
+}
+
+/* The records of window W from offset *p on, up to PCAP_WINDOW; false
+ * when libpcap is to take over at *p (a record it has to judge). */
+static bool read_window(struct reader *r, const struct window *w, size_t *p,
+			uint32_t snap, bool nsec, uint64_t *n,
 			volatile bool *stop)
 {
+	const uint8_t *base = w->base;
+	size_t len = w->len;
+
 	while (!(stop && *stop) && !map_cut) {
 		uint32_t rec[4];
 		double ts;
@@ -183,6 +226,8 @@ static bool read_window(struct reader *r, const uint8_t *base, size_t len,
 		memcpy(rec, base + *p, sizeof(rec));
 		if (rec[2] > snap)
 			return false;
+		if (!record_intact(w, *p + 16 + rec[2]))
+			return true;
 		/* the fields are signed 32-bit numbers, as libpcap reads them */
 		ts = (double)(int32_t)rec[0] +
 		     (double)((int64_t)(int32_t)rec[1] * (nsec ? 1 : 1000)) /
@@ -200,8 +245,7 @@ static uint64_t read_plain(struct reader *r, int fd, volatile bool *stop,
 	const size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	const size_t cap = PCAP_WINDOW + page + 16 + PCAP_MAX_PLAIN;
 	struct sigaction sa = { .sa_sigaction = on_sigbus,
-				.sa_flags = SA_SIGINFO | SA_NODEFER },
-			 old;
+				.sa_flags = SA_SIGINFO | SA_NODEFER };
 	uint32_t hdr[6], snap;
 	uint64_t n = 0;
 	off_t at = 24; /* file offset of the next record */
@@ -217,7 +261,7 @@ static uint64_t read_plain(struct reader *r, int fd, volatile bool *stop,
 	nsec = hdr[0] == PCAP_MAGIC_NSEC;
 	snap = hdr[4] && hdr[4] < PCAP_MAX_PLAIN ? hdr[4] : PCAP_MAX_PLAIN;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, &old))
+	if (sigaction(SIGBUS, &sa, &map_old))
 		return 0;
 	map_cut = 0;
 	r->lent = r->release != NULL;
@@ -242,7 +286,10 @@ static uint64_t read_plain(struct reader *r, int fd, volatile bool *stop,
 			break;
 		map_len = len;
 		map_base = base;
-		on = read_window(r, base, len, &p, snap, nsec, &n, stop);
+		on = read_window(r,
+				 &(struct window){ .base = base, .len = len,
+						   .start = start, .fd = fd },
+				 &p, snap, nsec, &n, stop);
 		/* what was lent from the window goes away */
 		if (r->release)
 			r->release(r->arg);
@@ -258,7 +305,7 @@ static uint64_t read_plain(struct reader *r, int fd, volatile bool *stop,
 	}
 	*all = *all || *cut || (stop && *stop);
 	r->lent = false;
-	sigaction(SIGBUS, &old, NULL);
+	sigaction(SIGBUS, &map_old, NULL);
 	return n;
 }
 

@@ -441,10 +441,17 @@ static void drain_timer_update(struct daemon *d, bool fired)
 		d->drain_last = false;
 		live_set_polling(d->live, true);
 	} else if (!want && d->drain_timer && !d->drain_last) {
-		d->drain_last = true;
+		int id;
+
 		live_set_polling(d->live, false);
 		/* held back before the kernel saw the change */
 		live_consume(d->live);
+		/* the last drain a whole period from now, not when the timer
+		 * happened to be due (it may be in this very pass) */
+		loop_del_timer(d->loop, d->drain_timer);
+		id = loop_add_timer(d->loop, d->cfg.ring_poll_ms, on_drain, d);
+		d->drain_timer = id > 0 ? id : 0;
+		d->drain_last = d->drain_timer != 0;
 		if (flow_table_stats(d->ft)->active > 0)
 			drain_timer_update(d, false);
 	} else if (!want && d->drain_last && fired) {
