@@ -138,13 +138,14 @@ static void one_packet(struct reader *r, const uint8_t *data, uint32_t caplen,
 /* The window mapped now, for the SIGBUS handler (one reader at a time). */
 static uint8_t *volatile map_base;
 static volatile size_t map_len;
+static size_t map_page; /* set before the handler is (no sysconf in it) */
 static volatile sig_atomic_t map_cut;
 static struct sigaction map_old; /* SIGBUS's action before read_plain */
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
 	uint8_t *a = si->si_addr, *b = map_base;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t page = map_page;
 
 	(void)uc;
 	if (si->si_code == BUS_ADRERR && b && a >= b && a < b + map_len) {
@@ -250,6 +251,7 @@ static uint64_t read_plain(struct reader *r, int fd, volatile bool *stop,
 	nsec = hdr[0] == PCAP_MAGIC_NSEC;
 	snap = hdr[4] && hdr[4] < PCAP_MAX_PLAIN ? hdr[4] : PCAP_MAX_PLAIN;
 	sigemptyset(&sa.sa_mask);
+	map_page = page;
 	if (sigaction(SIGBUS, &sa, &map_old))
 		return 0;
 	map_cut = 0;
