@@ -128,7 +128,7 @@ static void one_packet(struct reader *r, const uint8_t *data, uint32_t caplen,
  * handed on with zeros after the cut; lent bytes past a cut are copied
  * as zeros at the release, and the run ends there. Looking at the header
  * after each record before handing it on would catch that record too,
- * but cost 5 % of a run.) */
+ * but cost 6 % of a run.) */
 #define PCAP_MAGIC_USEC 0xa1b2c3d4u
 #define PCAP_MAGIC_NSEC 0xa1b23c4du
 #define PCAP_VERSION_2_4 0x00040002u /* major 2, minor 4 */
