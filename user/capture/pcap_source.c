@@ -239,10 +239,11 @@ static uint64_t read_plain(struct reader *r, int fd, volatile bool *stop,
 	uint32_t hdr[6], snap;
 	uint64_t n = 0;
 	off_t at = 24; /* file offset of the next record */
+	struct stat sb; /* the file's size: here, then after each window */
 	bool nsec;
 
 	*all = *cut = false;
-	if (pread(fd, hdr, sizeof(hdr), 0) != sizeof(hdr))
+	if (pread(fd, hdr, sizeof(hdr), 0) != sizeof(hdr) || fstat(fd, &sb))
 		return 0;
 	/* version 2.4 only: libpcap swaps the lengths of older files */
 	if ((hdr[0] != PCAP_MAGIC_USEC && hdr[0] != PCAP_MAGIC_NSEC) ||
@@ -256,15 +257,12 @@ static uint64_t read_plain(struct reader *r, int fd, volatile bool *stop,
 		return 0;
 	map_cut = 0;
 	r->lent = r->release != NULL;
-	for (;;) {
+	while (!(stop && *stop)) {
 		off_t start = at / (off_t)page * (off_t)page;
 		size_t len, p = (size_t)(at - start);
-		struct stat sb;
 		bool whole, on;
 		uint8_t *base;
 
-		if ((stop && *stop) || fstat(fd, &sb))
-			break;
 		if (sb.st_size <= at) {
 			*all = sb.st_size == at;
 			break;
