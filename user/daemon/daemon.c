@@ -416,6 +416,18 @@ static void on_drain(struct loop *l, void *arg)
 	drain_timer_update(d, true);
 }
 
+/* The drain timer set to go off a period from now (d->drain_timer 0 if
+ * it could not be). */
+static void drain_timer_arm(struct daemon *d)
+{
+	int id;
+
+	if (d->drain_timer)
+		loop_del_timer(d->loop, d->drain_timer);
+	id = loop_add_timer(d->loop, d->cfg.ring_poll_ms, on_drain, d);
+	d->drain_timer = id > 0 ? id : 0;
+}
+
 /* With ring-wake-bytes, records do not wake the daemon one by one: while
  * connections are open, a timer drains the ring every ring-poll-ms and the
  * kernel wakes the daemon only for a batch; with none open the timer
@@ -432,25 +444,19 @@ static void drain_timer_update(struct daemon *d, bool fired)
 		    flow_table_stats(d->ft)->active > 0;
 
 	if (want && !d->drain_timer) {
-		int id = loop_add_timer(d->loop, d->cfg.ring_poll_ms, on_drain, d);
-
-		d->drain_timer = id > 0 ? id : 0;
+		drain_timer_arm(d);
 		if (d->drain_timer)
 			live_set_polling(d->live, true);
 	} else if (want && d->drain_last) {
 		d->drain_last = false;
 		live_set_polling(d->live, true);
 	} else if (!want && d->drain_timer && !d->drain_last) {
-		int id;
-
 		live_set_polling(d->live, false);
 		/* held back before the kernel saw the change */
 		live_consume(d->live);
 		/* the last drain a whole period from now, not when the timer
 		 * happened to be due (it may be in this very pass) */
-		loop_del_timer(d->loop, d->drain_timer);
-		id = loop_add_timer(d->loop, d->cfg.ring_poll_ms, on_drain, d);
-		d->drain_timer = id > 0 ? id : 0;
+		drain_timer_arm(d);
 		d->drain_last = d->drain_timer != 0;
 		if (flow_table_stats(d->ft)->active > 0)
 			drain_timer_update(d, false);
