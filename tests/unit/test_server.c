@@ -107,15 +107,20 @@ static void new_flow(struct srv_world *w, int i, double ts)
 	w->sseq[i] = 709;
 }
 
+/* The reply line R on flow i, and the client's ACK for it. */
+static void reply_line(struct srv_world *w, int i, double ts, const char *r)
+{
+	seg(w, i, true, w->sseq[i], 101, TCPF_ACK, r, ts);
+	w->sseq[i] += (uint32_t)strlen(r);
+	seg(w, i, false, 101, w->sseq[i], TCPF_ACK, NULL, ts);
+}
+
 /* One more reply line on flow i: an smtp_reply event. */
 static void reply(struct srv_world *w, int i, double ts)
 {
-	static const char r[] = "250-a reply line long enough to make an event "
-				"of a good size xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n";
-
-	seg(w, i, true, w->sseq[i], 101, TCPF_ACK, r, ts);
-	w->sseq[i] += sizeof(r) - 1;
-	seg(w, i, false, 101, w->sseq[i], TCPF_ACK, NULL, ts);
+	reply_line(w, i, ts,
+		   "250-a reply line long enough to make an event of a good "
+		   "size xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n");
 }
 
 static int connect_client(struct srv_world *w, int rcvbuf)
@@ -361,9 +366,7 @@ static void numbered_reply(struct srv_world *w, int n)
 
 	snprintf(r, sizeof(r), "250-n=%06d a numbered reply line, long "
 		 "enough to fill a queue xxxxxxxx\r\n", n);
-	seg(w, 0, true, w->sseq[0], 101, TCPF_ACK, r, 2.0);
-	w->sseq[0] += (uint32_t)strlen(r);
-	seg(w, 0, false, 101, w->sseq[0], TCPF_ACK, NULL, 2.0);
+	reply_line(w, 0, 2.0, r);
 }
 
 /* What a subscriber read: every line whole, the numbered replies in

@@ -593,7 +593,6 @@ static void parse_encoding(struct mime_mail *m, struct mime_entity *e,
 		e->enc = ENC_OTHER;
 }
 
-/* The accumulated header is complete: parse, report, interpret. */
 static void upcase(uint8_t *dst, const uint8_t *src, size_t n)
 {
 	for (size_t k = 0; k < n; k++)
@@ -633,6 +632,7 @@ static struct stored_header *keep_header(struct mime_entity *e,
 	return sh;
 }
 
+/* The accumulated header is complete: parse, report, interpret. */
 static void finish_header(struct mime_mail *m, struct mime_entity *e)
 {
 	const uint8_t *p = e->cur_header.p;
