@@ -12,13 +12,15 @@
  * one); byte 1 bit 0 = POP3, bit 1 = a small mime-segment-length (64 +
  * 4 * byte 2), bits 2-3 = the widest base64 SIMD level the bulk run may
  * use (vbmi, avx2, ssse3, none; the line by line run uses the widest the
- * machine has, so levels are compared too); the rest is the body (the
+ * machine has, so levels are compared too), bit 4 = the bulk run finds
+ * quoted-printable's '=' without AVX2; the rest is the body (the
  * "\r\n.\r\n" ending is added). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "fuzz_common.h"
 #include "analyzer/base64.h"
+#include "analyzer/qp.h"
 
 struct record {
 	struct sink sink;
@@ -135,8 +137,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	b64_simd("vbmi"); /* the widest there is */
 	run(false, pop3, data, size, cut, seglen, &line);
 	b64_simd(levels[(data[-2] >> 2) & 3]);
+	qp_simd(!(data[-2] & 16));
 	run(true, pop3, data, size, cut, seglen, &bulk);
 	b64_simd("vbmi");
+	qp_simd(true);
 	if (line.len != bulk.len || memcmp(line.buf, bulk.buf, line.len)) {
 		fprintf(stderr, "line by line:\n%.*s\nin bulk:\n%.*s\n",
 			(int)line.len, line.buf, (int)bulk.len, bulk.buf);

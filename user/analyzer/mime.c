@@ -14,6 +14,7 @@
 #include "analyzer/analyzer.h"
 #include "analyzer/base64.h"
 #include "analyzer/line.h"
+#include "analyzer/qp.h"
 
 #define MIME_MAX_HEADERS 1000           /* per entity */
 #define MIME_MAX_HEADER_STORE (1u << 20) /* header bytes kept per entity */
@@ -302,25 +303,26 @@ static int hexval(uint8_t c)
 	return -1;
 }
 
-static void decode_qp(struct mime_mail *m, struct mime_entity *e,
-		      const uint8_t *p, size_t n, bool crlf)
+/* decode_qp's way with any line, byte by byte, raising Zeek's "illegal
+ * encoding" events: the bytes decoded into OUT (512) that are still to be
+ * handed on. */
+static size_t decode_qp_careful(struct mime_mail *m, struct mime_entity *e,
+				const uint8_t *p, size_t n, uint8_t *out,
+				bool *soft)
 {
-	uint8_t out[512];
 	size_t o = 0;
-	bool soft = false;
 
-	while (n && is_lws(p[n - 1]))
-		n--;
+	*soft = false;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = p[i];
 
-		if (o > sizeof(out) - 4) {
+		if (o > 512 - 4) {
 			data_out(m, e, out, o);
 			o = 0;
 		}
 		if (c == '=') {
 			if (i + 1 == n) {
-				soft = true;
+				*soft = true;
 				break;
 			}
 			if (i + 2 < n && hexval(p[i + 1]) >= 0 &&
@@ -335,8 +337,7 @@ static void decode_qp(struct mime_mail *m, struct mime_entity *e,
 			out[o++] = c;
 			continue;
 		}
-		if (!((c >= 33 && c <= 60) || (c >= 62 && c <= 126) ||
-		      c == '\t' || c == ' ')) {
+		if (!qp_literal(c)) {
 			char d[80];
 
 			snprintf(d, sizeof(d),
@@ -346,6 +347,37 @@ static void decode_qp(struct mime_mail *m, struct mime_entity *e,
 		}
 		out[o++] = c;
 	}
+	return o;
+}
+
+static void decode_qp(struct mime_mail *m, struct mime_entity *e,
+		      const uint8_t *p, size_t n, bool crlf)
+{
+	uint8_t out[512], *dst;
+	size_t o;
+	bool soft;
+
+	_Static_assert(sizeof(out) >= QP_OUT_MIN, "room for qp_decode_line");
+	while (n && is_lws(p[n - 1]))
+		n--;
+	/* The usual line (no event): decoded in place in the pending
+	 * segment when it fits there and nothing else is to go out first,
+	 * else through OUT; handed on at once either way, as the careful
+	 * way does with fewer than 509 bytes. */
+	dst = n <= QP_LINE_MAX && !seg_other(m, e) ?
+		      seg_tail(m, e, QP_OUT_MIN + 2) :
+		      NULL;
+	o = qp_decode_line(p, n, dst ? dst : out, &soft);
+	if (o != QP_NOT_USUAL && dst) {
+		if (crlf && !soft) {
+			dst[o++] = '\r';
+			dst[o++] = '\n';
+		}
+		seg_wrote(m, o);
+		return;
+	}
+	if (o == QP_NOT_USUAL)
+		o = decode_qp_careful(m, e, p, n, out, &soft);
 	if (crlf && !soft) {
 		out[o++] = '\r';
 		out[o++] = '\n';
