@@ -27,30 +27,62 @@ static void emit(struct smtp_bdat *b, struct mime_mail *m, bool crlf)
 	b->len = 0;
 }
 
-static void push(struct smtp_bdat *b, struct mime_mail *m, uint8_t c)
+/* Room for one more byte; false when the buffer cannot grow. */
+static bool grow(struct smtp_bdat *b)
 {
-	if (b->len == b->cap) {
-		size_t ncap = b->cap ? b->cap * 2 : 256;
-		uint8_t *nb;
+	size_t ncap = b->cap ? b->cap * 2 : 256;
+	uint8_t *nb;
 
-		if (ncap > b->max_line)
-			ncap = b->max_line;
-		nb = realloc(b->buf, ncap);
-		if (!nb) {
+	if (ncap > b->max_line)
+		ncap = b->max_line;
+	nb = realloc(b->buf, ncap);
+	if (!nb)
+		return false;
+	b->buf = nb;
+	b->cap = ncap;
+	return true;
+}
+
+/* The K bytes at P to the line buffer, as if one at a time: the line goes
+ * on (without CRLF, with a weird) each time it reaches max_line; a byte
+ * the buffer cannot grow for is lost, after what it holds goes on. */
+static void append(struct smtp_bdat *b, struct mime_mail *m,
+		   const uint8_t *p, size_t k)
+{
+	while (k) {
+		size_t take;
+
+		if (b->len == b->cap && !grow(b)) {
 			emit(b, m, false);
-			return;
+			p++;
+			k--;
+			continue;
 		}
-		b->buf = nb;
-		b->cap = ncap;
-	}
-	b->buf[b->len++] = c;
-	if (b->len >= b->max_line) {
-		char addl[24];
+		take = b->cap - b->len;
+		if (take > k)
+			take = k;
+		memcpy(b->buf + b->len, p, take);
+		b->len += take;
+		p += take;
+		k -= take;
+		if (b->len >= b->max_line) {
+			char addl[24];
 
-		snprintf(addl, sizeof(addl), "%zu", b->len);
-		an_weird_str(b->ctx, "smtp_bdat_line_too_long", addl, SRC);
-		emit(b, m, false);
+			snprintf(addl, sizeof(addl), "%zu", b->len);
+			an_weird_str(b->ctx, "smtp_bdat_line_too_long", addl,
+				     SRC);
+			emit(b, m, false);
+		}
 	}
+}
+
+/* The bytes at P (N there) before the first CR or LF. */
+static size_t span(const uint8_t *p, size_t n)
+{
+	const uint8_t *lf = memchr(p, '\n', n);
+	const uint8_t *cr = memchr(p, '\r', lf ? (size_t)(lf - p) : n);
+
+	return cr ? (size_t)(cr - p) : lf ? (size_t)(lf - p) : n;
 }
 
 void smtp_bdat_deliver(struct smtp_bdat *b, struct mime_mail *m,
@@ -70,30 +102,46 @@ void smtp_bdat_deliver(struct smtp_bdat *b, struct mime_mail *m,
 			emit(b, m, false);
 		}
 	}
-	for (; i < n; i++) {
-		uint8_t c = p[i];
+	while (i < n) {
+		size_t k;
 
-		if (c == '\r') {
-			if (i + 1 < n && p[i + 1] == '\n') {
-				emit(b, m, true);
-				i++;
-				continue;
-			}
-			push(b, m, c);
-			if (i + 1 == n && b->len)
-				b->pending_cr = true;
+		if (!b->len && m) {
+			/* nothing buffered: whole lines straight from P,
+			 * clean ones in bulk where MIME can take them */
+			i += mime_mail_bulk(m, p + i, n - i, b->max_line);
+			if (i == n)
+				break;
+		}
+		k = span(p + i, n - i);
+		if (!b->len && k < b->max_line && k + 1 < n - i &&
+		    p[i + k] == '\r' && p[i + k + 1] == '\n') {
+			if (m)
+				mime_mail_deliver(m, p + i, k, true);
+			i += k + 2;
 			continue;
 		}
-		if (c == '\n') {
-			push(b, m, c);
+		append(b, m, p + i, k);
+		i += k;
+		if (i == n)
+			break;
+		if (p[i] == '\r') {
+			if (i + 1 < n && p[i + 1] == '\n') {
+				emit(b, m, true);
+				i += 2;
+				continue;
+			}
+			append(b, m, p + i, 1);
+			if (i + 1 == n && b->len)
+				b->pending_cr = true;
+		} else { /* LF */
+			append(b, m, p + i, 1);
 			if (b->len) {
 				an_weird_str(b->ctx, "smtp_bdat_line_lf_only",
 					     NULL, SRC);
 				emit(b, m, false);
 			}
-			continue;
 		}
-		push(b, m, c);
+		i++;
 	}
 }
 
