@@ -74,6 +74,13 @@ static void expect(const char *str, const char *want, bool want_soft)
 	assert_int_equal(soft, want_soft);
 }
 
+static void test_hex_digits(void **state)
+{
+	(void)state;
+	for (int c = 0; c < 256; c++)
+		assert_int_equal(qp_hex((uint8_t)c), hexdigit((uint8_t)c));
+}
+
 static void test_usual_lines(void **state)
 {
 	(void)state;
@@ -209,6 +216,7 @@ static void test_random_lines(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hex_digits),
 		cmocka_unit_test(test_usual_lines),
 		cmocka_unit_test(test_unusual_lines),
 		cmocka_unit_test(test_length_limit),

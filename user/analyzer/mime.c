@@ -292,17 +292,6 @@ static void seg_wrote(struct mime_mail *m, size_t n)
 		flush_segment(m);
 }
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* decode_qp's way with any line, byte by byte, raising Zeek's "illegal
  * encoding" events: the bytes decoded into OUT (512) that are still to be
  * handed on. */
@@ -325,10 +314,10 @@ static size_t decode_qp_careful(struct mime_mail *m, struct mime_entity *e,
 				*soft = true;
 				break;
 			}
-			if (i + 2 < n && hexval(p[i + 1]) >= 0 &&
-			    hexval(p[i + 2]) >= 0) {
-				out[o++] = (uint8_t)(hexval(p[i + 1]) << 4 |
-						     hexval(p[i + 2]));
+			if (i + 2 < n && qp_hex(p[i + 1]) >= 0 &&
+			    qp_hex(p[i + 2]) >= 0) {
+				out[o++] = (uint8_t)(qp_hex(p[i + 1]) << 4 |
+						     qp_hex(p[i + 2]));
 				i += 2;
 				continue;
 			}

@@ -11,8 +11,7 @@
 
 #define BLOCKS (QP_LINE_MAX / 32)
 
-/* One more than the value of a hexadecimal digit; 0 for other bytes. */
-static const uint8_t hex1[256] = {
+const uint8_t qp_hex1[256] = {
 	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,
 	['6'] = 7,  ['7'] = 8,	['8'] = 9,  ['9'] = 10, ['A'] = 11, ['B'] = 12,
 	['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16, ['a'] = 11, ['b'] = 12,
@@ -147,8 +146,8 @@ size_t qp_decode_line(const uint8_t *in, size_t n, uint8_t *out, bool *soft)
 			 * can be a '=' that has a bit here: not a digit) */
 			if (j + 2 >= end)
 				return QP_NOT_USUAL;
-			hi = hex1[pad[j + 1]];
-			lo = hex1[pad[j + 2]];
+			hi = qp_hex1[pad[j + 1]];
+			lo = qp_hex1[pad[j + 2]];
 			if (!hi || !lo)
 				return QP_NOT_USUAL;
 			move_run(out, w, pad, r, j);

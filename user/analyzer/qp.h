@@ -17,6 +17,16 @@
 #define QP_OUT_MIN (QP_LINE_MAX + 32)
 #define QP_NOT_USUAL ((size_t)-1)
 
+/* One more than the value of each hexadecimal digit (either case); 0 for
+ * every other byte. */
+extern const uint8_t qp_hex1[256];
+
+/* The value of hexadecimal digit C, or -1. */
+static inline int qp_hex(uint8_t c)
+{
+	return (int)qp_hex1[c] - 1;
+}
+
 /* A literal: printable ASCII but '=', or space, or tab. */
 static inline bool qp_literal(uint8_t c)
 {
