@@ -249,6 +249,44 @@ static void test_forged_syn_keeps_flow(void **state)
 	ftw_free(&w);
 }
 
+/* The table starts small and grows with the flows (flow.c, grow): 5000
+ * connections open at once, each seen again after every growth, are 5000
+ * flows, found again by their packets; then each ends. */
+static void test_table_grows(void **state)
+{
+	struct ft_world w;
+	struct one o = { 0 };
+	char src[32];
+
+	(void)state;
+	ftw_init(&w);
+	w.cfg.lim.ack_gap_delay = 0;
+	for (int i = 0; i < 5000; i++) {
+		snprintf(src, sizeof(src), "10.1.%d.%d", i / 250, i % 250 + 1);
+		seg(&w, src, 40000, "10.0.0.2", 25, 100, 0, TCPF_SYN, NULL,
+		    1.0);
+		seg(&w, "10.0.0.2", 25, src, 40000, 700, 101,
+		    TCPF_SYN | TCPF_ACK, NULL, 1.0);
+	}
+	for (int i = 0; i < 5000; i++) {
+		snprintf(src, sizeof(src), "10.1.%d.%d", i / 250, i % 250 + 1);
+		seg(&w, src, 40000, "10.0.0.2", 25, 101, 701, TCPF_ACK,
+		    "HELO x\r\n", 2.0);
+	}
+	assert_int_equal(flow_table_stats(w.ft)->created, 5000);
+	assert_int_equal(flow_table_stats(w.ft)->active, 5000);
+	flow_table_foreach(w.ft, grab, &o);
+	assert_int_equal(o.n, 5000);
+	for (int i = 0; i < 5000; i++) {
+		snprintf(src, sizeof(src), "10.1.%d.%d", i / 250, i % 250 + 1);
+		seg(&w, src, 40000, "10.0.0.2", 25, 109, 701, TCPF_RST, NULL,
+		    3.0);
+	}
+	assert_int_equal(flow_table_stats(w.ft)->active, 0);
+	assert_int_equal(flow_table_stats(w.ft)->created, 5000);
+	ftw_free(&w);
+}
+
 static void test_lookup_by_uid(void **state)
 {
 	struct ft_world w;
@@ -293,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_idle_expiry_and_cap),
 		cmocka_unit_test(test_port_reuse_and_rst),
 		cmocka_unit_test(test_forged_syn_keeps_flow),
+		cmocka_unit_test(test_table_grows),
 		cmocka_unit_test(test_lookup_by_uid),
 		cmocka_unit_test(test_addr_str),
 	};

@@ -66,6 +66,7 @@ struct flow_table {
 	struct bus *bus;
 	struct flow **buckets;
 	uint32_t mask;
+	uint32_t max_mask; /* the table grows up to it (max_flows) */
 	struct flow *lru_head, *lru_tail;
 	struct flow *cr_head, *cr_tail;
 	struct flow_stats st;
@@ -88,6 +89,10 @@ static const struct reasm_ops flow_reasm_ops;
 /* What an analyzer's state costs with the per-connection state of the log
  * builders behind it, as measured (for the memory budget). */
 #define FLOW_ANALYZER_COST 1536
+
+/* Buckets at first: the table doubles whenever it holds more flows than
+ * buckets, up to max_flows rounded up. */
+#define TABLE_START 1024
 
 static uint32_t hash_key(const struct flow_key *k)
 {
@@ -168,6 +173,10 @@ int flow_table_new(struct flow_table **out, const struct mt_config *cfg,
 		return -ENOMEM;
 	while (n < cfg->lim.max_flows && n < (1u << 24))
 		n <<= 1;
+	ft->max_mask = n - 1;
+	/* small to start with, grown with the flows (grow): a table sized
+	 * for max_flows is 8 MiB, and its every lookup a cache miss */
+	n = n < TABLE_START ? n : TABLE_START;
 	ft->buckets = calloc(n, sizeof(*ft->buckets));
 	if (!ft->buckets) {
 		free(ft);
@@ -435,6 +444,26 @@ static struct flow *lookup(struct flow_table *ft, const struct flow_key *k,
 	return NULL;
 }
 
+/* Twice the buckets, every flow hashed again (in creation order); when
+ * there is no memory for them, the table stays as it is. */
+static void grow(struct flow_table *ft)
+{
+	uint32_t mask = ft->mask * 2 + 1;
+	struct flow **b = calloc((size_t)mask + 1, sizeof(*b));
+
+	if (!b)
+		return;
+	for (struct flow *f = ft->cr_head; f; f = f->cr_next) {
+		uint32_t i = hash_key(&f->key) & mask;
+
+		f->hnext = b[i];
+		b[i] = f;
+	}
+	free(ft->buckets);
+	ft->buckets = b;
+	ft->mask = mask;
+}
+
 static struct flow *create(struct flow_table *ft, const struct segment *seg,
 			   const struct flow_key *k, uint32_t h)
 {
@@ -526,6 +555,8 @@ static struct flow *create(struct flow_table *ft, const struct segment *seg,
 	if (f->info.partial)
 		ft->st.partial++;
 	ft->flow_mem += sizeof(*f);
+	if (ft->st.active > ft->mask && ft->mask < ft->max_mask)
+		grow(ft);
 	return f;
 }
 
