@@ -11,13 +11,19 @@ lines and a base64 attachment of 2, 30 or 120 kB. Each segment is
 acknowledged by a pure ACK from the other side.
 
   altgen.py -o out.pcap [--size MB] [--split mss|line] [--seed S]
+            [--body mixed|qp|text|small] [--bdat]
 
 --split mss cuts each side's bytes into 1460-byte segments; --split line
 sends one line a segment (a client that writes line by line, with Nagle
-off: many small packets).
+off: many small packets). --body chooses the messages: mixed (the default,
+above), qp (an HTML part in quoted-printable, with =XX for '=' and UTF-8
+and a soft break ending most lines), text (a long 7bit text part) or small
+(a few lines, no MIME). --bdat sends SMTP messages in BDAT chunks of
+64 kB (RFC 3030 CHUNKING, as postfix and Exchange do) instead of DATA.
 """
 import argparse
 import base64
+import quopri
 import random
 import struct
 import sys
@@ -99,6 +105,48 @@ def message(rnd, i):
             b"--XX--\r\n")
 
 
+WORDS = [b"mail", b"relay", b"caf\xc3\xa9", b"na\xc3\xafve", b"r\xc3\xa9sum\xc3\xa9",
+         b"meeting", b"report", b"=sum", b"budget", b"schedule", b"update",
+         b"project", b"notes", b"agenda"]
+
+
+def words(rnd, n):
+    return b" ".join(rnd.choice(WORDS) for _ in range(n))
+
+
+def head(i, ctype, cte):
+    return (b"From: a%d@ex.org\r\nTo: b@ex.net\r\nSubject: test %d\r\n"
+            b"Message-ID: <%d@ex.org>\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: %s\r\nContent-Transfer-Encoding: %s\r\n\r\n"
+            % (i, i, i, ctype, cte))
+
+
+def message_qp(rnd, i):
+    html = b"".join(b"<p style=\"margin: 0; color: #333\">" +
+                    words(rnd, rnd.randrange(8, 40)) + b"</p>\n"
+                    for _ in range(rnd.randrange(20, 400)))
+    body = quopri.encodestring(b"<html><body>\n" + html + b"</body></html>\n")
+    return (head(i, b"text/html; charset=utf-8", b"quoted-printable") +
+            body.replace(b"\n", b"\r\n"))
+
+
+def message_text(rnd, i):
+    text = b"".join(words(rnd, rnd.randrange(4, 14)).replace(b"=", b"")
+                    .decode("utf-8").encode("ascii", "replace") + b"\r\n"
+                    for _ in range(rnd.randrange(50, 1500)))
+    return head(i, b"text/plain; charset=us-ascii", b"7bit") + text
+
+
+def message_small(rnd, i):
+    return (b"From: a%d@ex.org\r\nTo: b@ex.net\r\nSubject: note %d\r\n"
+            b"Message-ID: <%d@ex.org>\r\n\r\nHi,\r\n%s.\r\n"
+            % (i, i, i, words(rnd, 8).replace(b"=", b"")))
+
+
+BODIES = {"mixed": message, "qp": message_qp, "text": message_text,
+          "small": message_small}
+
+
 def smtp_turns(i, m):
     return [(False, b"220 mx.ex.net ESMTP\r\n"),
             (True, b"EHLO client.ex.org\r\n"),
@@ -114,6 +162,19 @@ def smtp_turns(i, m):
             (False, b"250 2.0.0 Ok: queued as ABC%d\r\n" % i),
             (True, b"QUIT\r\n"),
             (False, b"221 2.0.0 Bye\r\n")]
+
+
+def bdat_turns(i, m):
+    turns = smtp_turns(i, m)[:7]
+    turns[2] = (False, b"250-mx.ex.net\r\n250-PIPELINING\r\n250-CHUNKING\r\n"
+                b"250 8BITMIME\r\n")
+    for k in range(0, len(m), 65536):
+        c = m[k:k + 65536]
+        last = b" LAST" if k + 65536 >= len(m) else b""
+        turns += [(True, b"BDAT %d%s\r\n" % (len(c), last) + c),
+                  (False, b"250 2.0.0 Ok\r\n")]
+    turns[-1] = (False, b"250 2.0.0 Ok: queued as ABC%d\r\n" % i)
+    return turns + [(True, b"QUIT\r\n"), (False, b"221 2.0.0 Bye\r\n")]
 
 
 def pop3_turns(m):
@@ -132,6 +193,8 @@ def main():
     ap.add_argument("--size", type=int, default=200, help="MB (default 200)")
     ap.add_argument("--split", choices=("mss", "line"), default="mss")
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--body", choices=sorted(BODIES), default="mixed")
+    ap.add_argument("--bdat", action="store_true")
     a = ap.parse_args()
     rnd = random.Random(a.seed)
     with open(a.out, "wb") as f:
@@ -139,9 +202,10 @@ def main():
         i = 0
         while cap.written < a.size * 1000000:
             i += 1
-            m = message(rnd, i)
+            m = BODIES[a.body](rnd, i)
             if i % 3:
-                cap.session(rnd, 25, 1024 + i % 60000, smtp_turns(i, m))
+                cap.session(rnd, 25, 1024 + i % 60000,
+                            (bdat_turns if a.bdat else smtp_turns)(i, m))
             else:
                 cap.session(rnd, 110, 1024 + i % 60000, pop3_turns(m))
     print(f"{a.out}: {i} sessions, {cap.written} bytes", file=sys.stderr)
