@@ -3,7 +3,9 @@
  * the same MIME events as a splitter that takes the chunk data one byte
  * at a time (the oracle below: how smtp_bdat.c was written first), on
  * random chunk data cut at random points, with segment data taken line by
- * line and merged. Owns test memory only. */
+ * line and merged (and switched between the two mid-mail), pieces in
+ * packets of their own or sharing one, with and without a MIME mail.
+ * Owns test memory only. */
 #include "harness.h"
 
 #include "analyzer/mime.h"
@@ -104,23 +106,34 @@ struct piece {
 	size_t n;
 };
 
-static void run(struct world *w, bool ref, bool merged, size_t max_line,
-		const struct piece *pc, size_t npc)
+/* How a run goes, beyond the data: */
+#define SAME_TS 1  /* pieces share packet times (three a packet) */
+#define TOGGLE 2   /* merged segment data switched halfway */
+#define NO_MAIL 4  /* no MIME mail (lines dropped; weirds still) */
+#define NO_LAST 8  /* torn down without the LAST chunk's completion */
+
+static void run(struct world *w, bool ref, bool merged, unsigned how,
+		size_t max_line, const struct piece *pc, size_t npc)
 {
 	struct smtp_bdat b;
-	struct mime_mail *m;
+	struct mime_mail *m = NULL;
 
 	world_init(w, NULL, EVENTS);
 	if (merged) { /* as files.log takes segment data */
 		w->rec.sink.merged_ok = EV_BIT(EV_mime_segment_data);
 		bus_update(&w->bus);
 	}
-	assert_int_equal(mime_mail_new(&m, &w->ctx, "SMTP", true), 0);
+	if (!(how & NO_MAIL))
+		assert_int_equal(mime_mail_new(&m, &w->ctx, "SMTP", true), 0);
 	smtp_bdat_init(&b, &w->ctx, max_line);
 	for (size_t i = 0; i < npc; i++) {
 		/* a private copy, spoilt after: nothing may keep it */
 		uint8_t *copy = malloc(pc[i].n ? pc[i].n : 1);
 
+		if ((how & TOGGLE) && i == npc / 2) {
+			w->rec.sink.merged_ok ^= EV_BIT(EV_mime_segment_data);
+			bus_update(&w->bus);
+		}
 		memcpy(copy, pc[i].p, pc[i].n);
 		if (ref)
 			ref_deliver(&b, m, copy, pc[i].n);
@@ -128,20 +141,24 @@ static void run(struct world *w, bool ref, bool merged, size_t max_line,
 			smtp_bdat_deliver(&b, m, copy, pc[i].n);
 		memset(copy, 'Z', pc[i].n);
 		free(copy);
-		w->conn.ts += 1; /* each piece a packet */
+		if (!(how & SAME_TS) || i % 3 == 2)
+			w->conn.ts += 1; /* the next packet */
 	}
-	smtp_bdat_finish(&b, m);
+	if (!(how & NO_LAST))
+		smtp_bdat_finish(&b, m);
 	smtp_bdat_done(&b, m);
-	mime_mail_end(&m);
+	if (m)
+		mime_mail_end(&m);
 }
 
-static void expect_same(const struct piece *pc, size_t npc, size_t max_line)
+static void expect_same_how(const struct piece *pc, size_t npc,
+			    size_t max_line, unsigned how)
 {
 	for (int merged = 0; merged < 2; merged++) {
 		struct world a, b;
 
-		run(&a, true, merged, max_line, pc, npc);
-		run(&b, false, merged, max_line, pc, npc);
+		run(&a, true, merged, how, max_line, pc, npc);
+		run(&b, false, merged, how, max_line, pc, npc);
 		if (a.rec.n != b.rec.n) {
 			fprintf(stderr, "byte by byte:\n");
 			rec_dump(&a.rec);
@@ -154,6 +171,11 @@ static void expect_same(const struct piece *pc, size_t npc, size_t max_line)
 		world_free(&a);
 		world_free(&b);
 	}
+}
+
+static void expect_same(const struct piece *pc, size_t npc, size_t max_line)
+{
+	expect_same_how(pc, npc, max_line, 0);
 }
 
 #define TEXT_HEAD "Content-Type: text/plain\r\n\r\n"
@@ -169,7 +191,7 @@ static void test_weirds(void **state)
 	struct world w;
 
 	(void)state;
-	run(&w, false, false, 16, pc, 3);
+	run(&w, false, false, 0, 16, pc, 3);
 	/* a bare LF ends a line, with the LF; a CR ending a piece and not
 	 * followed by LF ends one too; a lone CR inside is a byte */
 	assert_int_equal(rec_count(&w.rec, "smtp_bdat_line_lf_only"), 1);
@@ -268,7 +290,10 @@ static void test_random(void **state)
 			at += k;
 		}
 		pc[npc++] = (struct piece){ data + at, len - at };
-		expect_same(pc, npc, max_line);
+		/* every other round with packets of several pieces, a switch
+		 * of segment data mode, no mail or no LAST chunk */
+		expect_same_how(pc, npc, max_line,
+				round % 2 ? (unsigned)(seed >> 50) % 16 : 0);
 	}
 }
 

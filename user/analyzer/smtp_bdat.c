@@ -107,7 +107,10 @@ void smtp_bdat_deliver(struct smtp_bdat *b, struct mime_mail *m,
 
 		if (!b->len && m) {
 			/* nothing buffered: whole lines straight from P,
-			 * clean ones in bulk where MIME can take them */
+			 * clean ones in bulk where MIME can take them (so a
+			 * line that fits in P goes on whole even when the
+			 * buffer could not grow for it, where taking it a
+			 * byte at a time cut it there and lost a byte) */
 			i += mime_mail_bulk(m, p + i, n - i, b->max_line);
 			if (i == n)
 				break;
