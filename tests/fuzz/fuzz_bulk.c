@@ -12,8 +12,9 @@
  * one); byte 1 bit 0 = POP3, bit 1 = a small mime-segment-length (64 +
  * 4 * byte 2), bits 2-3 = the widest base64 SIMD level the bulk run may
  * use (vbmi, avx2, ssse3, none; the line by line run uses the widest the
- * machine has, so levels are compared too), bit 4 = the bulk run finds
- * quoted-printable's '=' without AVX2; the rest is the body (the
+ * machine has, so levels are compared too), bits 4-5 = the widest
+ * quoted-printable level of the bulk run (vbmi2, avx2, none, none); the
+ * rest is the body (the
  * "\r\n.\r\n" ending is added). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,7 @@ static void run(bool bulk, bool pop3, const uint8_t *body, size_t n,
 }
 
 static const char *const levels[] = { "vbmi", "avx2", "ssse3", "none" };
+static const char *const qp_levels[] = { "vbmi2", "avx2", "none", "none" };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -137,10 +139,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	b64_simd("vbmi"); /* the widest there is */
 	run(false, pop3, data, size, cut, seglen, &line);
 	b64_simd(levels[(data[-2] >> 2) & 3]);
-	qp_simd(!(data[-2] & 16));
+	qp_simd(qp_levels[(data[-2] >> 4) & 3]);
 	run(true, pop3, data, size, cut, seglen, &bulk);
 	b64_simd("vbmi");
-	qp_simd(true);
+	qp_simd("vbmi2");
 	if (line.len != bulk.len || memcmp(line.buf, bulk.buf, line.len)) {
 		fprintf(stderr, "line by line:\n%.*s\nin bulk:\n%.*s\n",
 			(int)line.len, line.buf, (int)bulk.len, bulk.buf);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* test_qp.c - quoted-printable decoding of the usual line (qp.c): what it
  * decodes, what it leaves to the careful decoder, compared with a decoder
- * written the plain way on random lines, with and without AVX2. Owns test
- * memory only. */
+ * written the plain way on random lines, by each instruction set the
+ * machine has (none, AVX2, AVX-512 VBMI2). Owns test memory only. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +14,10 @@
 #include <cmocka.h>
 
 #include "analyzer/qp.h"
+
+/* Every way qp.c has; those the machine lacks are skipped. */
+static const char *const levels[] = { "none", "avx2", "vbmi2" };
+#define N_LEVELS 3
 
 static int hexdigit(uint8_t c)
 {
@@ -84,8 +88,9 @@ static void test_hex_digits(void **state)
 static void test_usual_lines(void **state)
 {
 	(void)state;
-	for (int simd = 0; simd < 2; simd++) {
-		qp_simd(simd);
+	for (int l = 0; l < N_LEVELS; l++) {
+		if (!qp_simd(levels[l]))
+			continue;
 		expect("", "", false);
 		expect("plain text\twith a tab", "plain text\twith a tab",
 		       false);
@@ -101,15 +106,24 @@ static void test_usual_lines(void **state)
 		expect("0123456789012345678901234567890=41123456789012345678901234567890=4212345678",
 		       "0123456789012345678901234567890A123456789012345678901234567890B12345678",
 		       false);
+		/* =XX across the 64-byte blocks, and a soft break in the
+		 * second */
+		expect("012345678901234567890123456789012345678901234567890123456789012=41=42",
+		       "012345678901234567890123456789012345678901234567890123456789012AB",
+		       false);
+		expect("01234567890123456789012345678901234567890123456789012345678901=41=",
+		       "01234567890123456789012345678901234567890123456789012345678901A",
+		       true);
 	}
-	qp_simd(true);
+	qp_simd("vbmi2");
 }
 
 static void test_unusual_lines(void **state)
 {
 	(void)state;
-	for (int simd = 0; simd < 2; simd++) {
-		qp_simd(simd);
+	for (int l = 0; l < N_LEVELS; l++) {
+		if (!qp_simd(levels[l]))
+			continue;
 		expect("a=4", NULL, false);  /* one digit */
 		expect("a=4=", NULL, false); /* one digit, then soft */
 		expect("==", NULL, false);   /* '=' then soft */
@@ -122,8 +136,11 @@ static void test_unusual_lines(void **state)
 		/* a bad byte in the last of four blocks */
 		expect("0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\x1b",
 		       NULL, false);
+		/* an '=' at the end of the first block without digits */
+		expect("012345678901234567890123456789012345678901234567890123456789012=4",
+		       NULL, false);
 	}
-	qp_simd(true);
+	qp_simd("vbmi2");
 }
 
 static void test_length_limit(void **state)
@@ -188,12 +205,14 @@ static void test_random_lines(void **state)
 		}
 		if (n && (seed >> 40) % 4 == 0)
 			line[n - 1] = '=';
-		for (int simd = 0; simd < 2; simd++) {
-			uint8_t *heap = malloc(n ? n : 1);
+		for (int l = 0; l < N_LEVELS; l++) {
+			uint8_t *heap;
 
+			if (!qp_simd(levels[l]))
+				continue;
+			heap = malloc(n ? n : 1);
 			assert_non_null(heap);
 			memcpy(heap, line, n);
-			qp_simd(simd);
 			soft = rsoft = false;
 			o = qp_decode_line(heap, n, out, &soft);
 			r = plain_decode(line, n, ref, &rsoft);
@@ -208,7 +227,7 @@ static void test_random_lines(void **state)
 			assert_int_equal(soft, rsoft);
 		}
 	}
-	qp_simd(true);
+	qp_simd("vbmi2");
 	/* both kinds, plenty of each */
 	assert_true(usual > 40000 && unusual > 8000);
 }

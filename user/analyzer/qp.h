@@ -13,8 +13,8 @@
 
 /* The longest line qp_decode_line takes (RFC 2045 allows 76). */
 #define QP_LINE_MAX 128
-/* Room qp_decode_line needs at OUT: it writes 32 bytes at a time. */
-#define QP_OUT_MIN (QP_LINE_MAX + 32)
+/* Room qp_decode_line needs at OUT: it writes 64 bytes at a time. */
+#define QP_OUT_MIN (QP_LINE_MAX + 64)
 #define QP_NOT_USUAL ((size_t)-1)
 
 /* One more than the value of each hexadecimal digit (either case); 0 for
@@ -41,8 +41,9 @@ static inline bool qp_literal(uint8_t c)
  * digits (upper or lower case); *SOFT means nothing then. Reads exactly
  * N bytes of IN. */
 size_t qp_decode_line(const uint8_t *in, size_t n, uint8_t *out, bool *soft);
-/* Use AVX2 (where the machine has it) or not, so tests can compare the
- * two ways; returns whether AVX2 is used now. */
-bool qp_simd(bool on);
+/* Use at most the named instruction set: "none", "avx2" or "vbmi2"
+ * (AVX-512 VBMI2, the default where there is one), so tests can compare
+ * the ways. False when the machine lacks it (nothing changes). */
+bool qp_simd(const char *name);
 
 #endif
