@@ -4,6 +4,7 @@
 #include "harness.h"
 
 #include "analyzer/mime.h"
+#include "analyzer/qp.h"
 
 #define ALL EV_ALL
 
@@ -360,7 +361,9 @@ static void run_merged(struct seen *z, bool merged, size_t *all_segments)
  * writes shows here. */
 static void test_qp_lines_in_place(void **state)
 {
-	static const uint32_t seglens[] = { 7, 100, 161, 162, 163, 1024 };
+	static const uint32_t seglens[] = { 7, 100, QP_OUT_MIN + 1,
+					    QP_OUT_MIN + 2, QP_OUT_MIN + 3,
+					    1024 };
 	static const char want[] =
 		"a=b\r\n\r\ncaf\xc3\xa9 softxy\r\n"
 		"01234567890123456789012345678901234567890123456789"

@@ -36,7 +36,7 @@ static inline bool qp_literal(uint8_t c)
 /* Decode the line IN[0..N) (without its line end, trailing white space
  * already removed) to OUT (QP_OUT_MIN bytes): returns the decoded length
  * and sets *SOFT when the line ended in a soft line break ('='). Returns
- * QP_NOT_USUAL, having decoded nothing, when N > QP_LINE_MAX or the line
+ * QP_NOT_USUAL (OUT may have been written) when N > QP_LINE_MAX or the line
  * holds anything but literals and '=' followed by two hexadecimal
  * digits (upper or lower case); *SOFT means nothing then. Reads exactly
  * N bytes of IN. */
