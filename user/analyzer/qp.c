@@ -69,15 +69,16 @@ masks_avx2(const uint8_t *p, size_t nb, uint32_t *other, uint32_t *eq)
 
 /* The value of each hexadecimal digit of V, 0x80 for any other ASCII
  * byte (the line has no others here). */
-__attribute__((target(VBMI2_TARGET))) static inline __m512i
-nibbles(__m512i v)
+__attribute__((target(VBMI2_TARGET))) static inline __m512i nibbles(__m512i v)
 {
+	/* clang-format off */
 	static const uint8_t lut[128] = {
 		[0 ... '0' - 1] = 0x80, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
 		['9' + 1 ... 'A' - 1] = 0x80, 10, 11, 12, 13, 14, 15,
 		['F' + 1 ... 'a' - 1] = 0x80, 10, 11, 12, 13, 14, 15,
 		['f' + 1 ... 127] = 0x80,
 	};
+	/* clang-format on */
 
 	return _mm512_permutex2var_epi8(_mm512_loadu_si512(lut), v,
 					_mm512_loadu_si512(lut + 64));
@@ -100,8 +101,8 @@ block_vbmi2(__m512i a, __m512i na, __m512i nb, uint64_t eq, uint64_t keep,
 	const __m512i one = _mm512_set1_epi8(1);
 	/* byte i: the nibbles of bytes i + 1 and i + 2 (NB past the end) */
 	__m512i hi = _mm512_permutex2var_epi8(na, plus1, nb);
-	__m512i lo = _mm512_permutex2var_epi8(na, _mm512_add_epi8(plus1, one),
-					      nb);
+	__m512i lo =
+		_mm512_permutex2var_epi8(na, _mm512_add_epi8(plus1, one), nb);
 	__m512i val;
 
 	if (_mm512_mask_test_epi8_mask(eq, _mm512_or_si512(hi, lo),
@@ -110,12 +111,21 @@ block_vbmi2(__m512i a, __m512i na, __m512i nb, uint64_t eq, uint64_t keep,
 	/* (the high bits of a byte's 16-bit lane neighbour are cleared:
 	 * 0x80 << 4 would reach it) */
 	val = _mm512_or_si512(
-		_mm512_slli_epi16(
-			_mm512_and_si512(hi, _mm512_set1_epi8(0x0f)), 4),
+		_mm512_slli_epi16(_mm512_and_si512(hi, _mm512_set1_epi8(0x0f)),
+				  4),
 		lo);
 	a = _mm512_mask_blend_epi8(eq, a, val);
 	_mm512_storeu_si512(out, _mm512_maskz_compress_epi8(keep, a));
 	return true;
+}
+
+/* The bytes of V that are neither literals nor '=': under ' ' but tab,
+ * or over '~'. */
+__attribute__((target(VBMI2_TARGET))) static inline uint64_t others64(__m512i v)
+{
+	return (_mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(' ')) &
+		~_mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\t'))) |
+	       _mm512_cmpgt_epu8_mask(v, _mm512_set1_epi8('~'));
 }
 
 /* qp_decode_line with VBMI2: a line of at most 128 bytes is two blocks
@@ -125,9 +135,8 @@ __attribute__((target(VBMI2_TARGET))) static size_t
 decode_vbmi2(const uint8_t *in, size_t n, uint8_t *out, bool *soft)
 {
 	uint8_t pad[QP_LINE_MAX + 128];
-	const __m512i tab = _mm512_set1_epi8('\t');
 	__m512i a, b, c, na, nb, nc;
-	uint64_t in0, in1, eq0, eq1, bad, keep0, keep1;
+	uint64_t in0, in1, eq0, eq1, keep0, keep1;
 	size_t end = n, w;
 
 	memcpy(pad, in, n);
@@ -137,16 +146,7 @@ decode_vbmi2(const uint8_t *in, size_t n, uint8_t *out, bool *soft)
 	c = _mm512_loadu_si512(pad + 128);
 	in0 = n >= 64 ? ~0ull : (1ull << n) - 1;
 	in1 = n >= 128 ? ~0ull : n <= 64 ? 0 : (1ull << (n - 64)) - 1;
-	/* not a literal or '=': under ' ' but tab, or over '~' */
-	bad = (_mm512_cmplt_epu8_mask(a, _mm512_set1_epi8(' ')) &
-	       ~_mm512_cmpeq_epi8_mask(a, tab)) |
-	      _mm512_cmpgt_epu8_mask(a, _mm512_set1_epi8('~'));
-	if (bad & in0)
-		return QP_NOT_USUAL;
-	bad = (_mm512_cmplt_epu8_mask(b, _mm512_set1_epi8(' ')) &
-	       ~_mm512_cmpeq_epi8_mask(b, tab)) |
-	      _mm512_cmpgt_epu8_mask(b, _mm512_set1_epi8('~'));
-	if (bad & in1)
+	if ((others64(a) & in0) | (others64(b) & in1))
 		return QP_NOT_USUAL;
 	eq0 = _mm512_cmpeq_epi8_mask(a, _mm512_set1_epi8('=')) & in0;
 	eq1 = _mm512_cmpeq_epi8_mask(b, _mm512_set1_epi8('=')) & in1;
@@ -180,10 +180,9 @@ static enum level machine_level(void)
 	static enum level level = LEVEL_UNKNOWN;
 
 	if (level == LEVEL_UNKNOWN) {
-		level = __builtin_cpu_supports("avx2") ? LEVEL_AVX2 :
-							 LEVEL_NONE;
-		if (level == LEVEL_AVX2 &&
-		    __builtin_cpu_supports("avx512bw") &&
+		level = __builtin_cpu_supports("avx2") ? LEVEL_AVX2
+						       : LEVEL_NONE;
+		if (level == LEVEL_AVX2 && __builtin_cpu_supports("avx512bw") &&
 		    __builtin_cpu_supports("avx512vbmi") &&
 		    __builtin_cpu_supports("avx512vbmi2"))
 			level = LEVEL_VBMI2;
@@ -217,7 +216,7 @@ static void masks(const uint8_t *p, size_t nb, uint32_t *other, uint32_t *eq)
 
 bool qp_simd(const char *name)
 {
-	static const char *const names[] = { "", "none", "avx2", "vbmi2" };
+	static const char *const names[] = {"", "none", "avx2", "vbmi2"};
 
 	for (int i = LEVEL_NONE; i <= LEVEL_VBMI2; i++) {
 		if (strcmp(name, names[i]))
