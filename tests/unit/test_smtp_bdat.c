@@ -6,6 +6,8 @@
  * line and merged (and switched between the two mid-mail), pieces in
  * packets of their own or sharing one, with and without a MIME mail.
  * Owns test memory only. */
+#include <time.h>
+
 #include "harness.h"
 
 #include "analyzer/mime.h"
@@ -297,12 +299,45 @@ static void test_random(void **state)
 	}
 }
 
+/* A chunk of lone CRs, or of bare LFs, is split in one pass: each line
+ * end is looked for from where the last one was, not through the rest of
+ * the chunk again (2 MB of either took minutes that way). */
+static void test_many_line_ends_linear(void **state)
+{
+	const size_t len = 2u << 20;
+	uint8_t *data = malloc(len);
+	struct world w;
+	struct mime_mail *m;
+
+	(void)state;
+	assert_non_null(data);
+	for (int kind = 0; kind < 2; kind++) {
+		struct smtp_bdat b;
+		time_t t0 = time(NULL);
+
+		for (size_t i = 0; i < len; i++)
+			data[i] = i % 2 ? (kind ? '\n' : '\r') : 'a';
+		world_init(&w, NULL, EV_BIT(EV_weird));
+		assert_int_equal(mime_mail_new(&m, &w.ctx, "SMTP", true), 0);
+		smtp_bdat_init(&b, &w.ctx, 4096);
+		smtp_bdat_deliver(&b, m, data, len);
+		smtp_bdat_finish(&b, m);
+		smtp_bdat_done(&b, m);
+		mime_mail_end(&m);
+		/* a second at most (a few ms here); quadratic, minutes */
+		assert_true(time(NULL) - t0 <= 2);
+		world_free(&w);
+	}
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_weirds),
 		cmocka_unit_test(test_lines_across_pieces),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_many_line_ends_linear),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

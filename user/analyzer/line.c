@@ -282,6 +282,11 @@ size_t line_clean_lines(const uint8_t *p, size_t n, size_t max_line)
 }
 #endif
 
+size_t line_span(const uint8_t *p, size_t n)
+{
+	return plain_run(p, n, false);
+}
+
 void line_set_bulk(struct line_splitter *ls, bulk_cb cb)
 {
 	ls->on_bulk = cb;

@@ -67,6 +67,9 @@ size_t line_clean(const uint8_t *p, size_t n, size_t max_line);
  * first line that is not, or that starts with '-' or '.' (in a body, a
  * boundary or a line the dot rules change): each with its CRLF. */
 size_t line_clean_lines(const uint8_t *p, size_t n, size_t max_line);
+/* The bytes at P (N there) before the first CR or LF: one pass, as long
+ * as that run (for splitters of their own, e.g. BDAT's). */
+size_t line_span(const uint8_t *p, size_t n);
 /* Pass the next N bytes through on_plain, then resume line mode. May be
  * called from inside on_line; takes effect for the very next byte. */
 void line_set_plain(struct line_splitter *ls, uint64_t n);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analyzer/analyzer.h"
+#include "analyzer/line.h"
 #include "analyzer/mime.h"
 
 #define SRC "SMTP_BDAT"
@@ -76,15 +77,6 @@ static void append(struct smtp_bdat *b, struct mime_mail *m,
 	}
 }
 
-/* The bytes at P (N there) before the first CR or LF. */
-static size_t span(const uint8_t *p, size_t n)
-{
-	const uint8_t *lf = memchr(p, '\n', n);
-	const uint8_t *cr = memchr(p, '\r', lf ? (size_t)(lf - p) : n);
-
-	return cr ? (size_t)(cr - p) : lf ? (size_t)(lf - p) : n;
-}
-
 void smtp_bdat_deliver(struct smtp_bdat *b, struct mime_mail *m,
 		       const uint8_t *p, size_t n)
 {
@@ -115,7 +107,10 @@ void smtp_bdat_deliver(struct smtp_bdat *b, struct mime_mail *m,
 			if (i == n)
 				break;
 		}
-		k = span(p + i, n - i);
+		/* (a scan that stops at the first CR or LF: two memchr
+		 * through the rest of the piece made it quadratic in the
+		 * line ends of a chunk of lone CRs or bare LFs) */
+		k = line_span(p + i, n - i);
 		if (!b->len && k < b->max_line && k + 1 < n - i &&
 		    p[i + k] == '\r' && p[i + k + 1] == '\n') {
 			if (m)
