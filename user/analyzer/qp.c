@@ -67,21 +67,15 @@ masks_avx2(const uint8_t *p, size_t nb, uint32_t *other, uint32_t *eq)
 
 #define VBMI2_TARGET "avx512f,avx512bw,avx512vbmi,avx512vbmi2"
 
-/* The value of each hexadecimal digit of V, 0x80 for any other ASCII
- * byte (the line has no others here). */
+/* The value of each hexadecimal digit of V, a byte with its top bit set
+ * (0xff) for any other ASCII byte (the line has no others here): qp_hex1
+ * looked up, less one. */
 __attribute__((target(VBMI2_TARGET))) static inline __m512i nibbles(__m512i v)
 {
-	/* clang-format off */
-	static const uint8_t lut[128] = {
-		[0 ... '0' - 1] = 0x80, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
-		['9' + 1 ... 'A' - 1] = 0x80, 10, 11, 12, 13, 14, 15,
-		['F' + 1 ... 'a' - 1] = 0x80, 10, 11, 12, 13, 14, 15,
-		['f' + 1 ... 127] = 0x80,
-	};
-	/* clang-format on */
-
-	return _mm512_permutex2var_epi8(_mm512_loadu_si512(lut), v,
-					_mm512_loadu_si512(lut + 64));
+	return _mm512_sub_epi8(
+		_mm512_permutex2var_epi8(_mm512_loadu_si512(qp_hex1), v,
+					 _mm512_loadu_si512(qp_hex1 + 64)),
+		_mm512_set1_epi8(1));
 }
 
 /* One 64-byte block A of a line (B, the next: for the digits of an '='
@@ -109,7 +103,7 @@ block_vbmi2(__m512i a, __m512i na, __m512i nb, uint64_t eq, uint64_t keep,
 				       _mm512_set1_epi8((char)0x80)))
 		return false;
 	/* (the high bits of a byte's 16-bit lane neighbour are cleared:
-	 * 0x80 << 4 would reach it) */
+	 * 0xff << 4 would reach it) */
 	val = _mm512_or_si512(
 		_mm512_slli_epi16(_mm512_and_si512(hi, _mm512_set1_epi8(0x0f)),
 				  4),
