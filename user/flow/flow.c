@@ -166,7 +166,7 @@ int flow_table_new(struct flow_table **out, const struct mt_config *cfg,
 		   struct bus *bus)
 {
 	struct flow_table *ft = calloc(1, sizeof(*ft));
-	uint32_t n = 1024;
+	uint32_t n = TABLE_START;
 	const char *seed;
 
 	if (!ft)
@@ -176,13 +176,12 @@ int flow_table_new(struct flow_table **out, const struct mt_config *cfg,
 	ft->max_mask = n - 1;
 	/* small to start with, grown with the flows (grow): a table sized
 	 * for max_flows is 8 MiB, and its every lookup a cache miss */
-	n = n < TABLE_START ? n : TABLE_START;
-	ft->buckets = calloc(n, sizeof(*ft->buckets));
+	ft->buckets = calloc(TABLE_START, sizeof(*ft->buckets));
 	if (!ft->buckets) {
 		free(ft);
 		return -ENOMEM;
 	}
-	ft->mask = n - 1;
+	ft->mask = TABLE_START - 1;
 	ft->cfg = cfg;
 	ft->bus = bus;
 	seed = getenv("MAILTAP_UID_SEED");
