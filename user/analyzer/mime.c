@@ -292,9 +292,13 @@ static void seg_wrote(struct mime_mail *m, size_t n)
 		flush_segment(m);
 }
 
+/* decode_qp's buffer, for a line decoded the careful way (handed on
+ * whenever it is nearly full) or the usual way (QP_OUT_MIN). */
+#define QP_BUF 512
+
 /* decode_qp's way with any line, byte by byte, raising Zeek's "illegal
- * encoding" events: the bytes decoded into OUT (512) that are still to be
- * handed on. */
+ * encoding" events: the bytes decoded into OUT (QP_BUF) that are still
+ * to be handed on. */
 static size_t decode_qp_careful(struct mime_mail *m, struct mime_entity *e,
 				const uint8_t *p, size_t n, uint8_t *out,
 				bool *soft)
@@ -305,7 +309,7 @@ static size_t decode_qp_careful(struct mime_mail *m, struct mime_entity *e,
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = p[i];
 
-		if (o > 512 - 4) {
+		if (o > QP_BUF - 4) {
 			data_out(m, e, out, o);
 			o = 0;
 		}
@@ -342,11 +346,11 @@ static size_t decode_qp_careful(struct mime_mail *m, struct mime_entity *e,
 static void decode_qp(struct mime_mail *m, struct mime_entity *e,
 		      const uint8_t *p, size_t n, bool crlf)
 {
-	uint8_t out[512], *dst;
+	uint8_t out[QP_BUF], *dst;
 	size_t o;
 	bool soft;
 
-	_Static_assert(sizeof(out) >= QP_OUT_MIN, "room for qp_decode_line");
+	_Static_assert(QP_BUF >= QP_OUT_MIN, "room for qp_decode_line");
 	while (n && is_lws(p[n - 1]))
 		n--;
 	/* The usual line (no event): decoded in place in the pending
